@@ -1,0 +1,31 @@
+"""Errors that services raise and that the API and pages turn into answers a user can act on.
+
+The API renders each as `{"error": {"code", "message", "fields"}}` with its HTTP status.
+"""
+
+
+class ServiceError(Exception):
+    status = 422
+    code = "invalid"
+
+    def __init__(self, message: str, *, fields: dict[str, str] | None = None, code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        if code:
+            self.code = code
+
+
+class NotAllowed(ServiceError):
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(ServiceError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(ServiceError):
+    status = 409
+    code = "conflict"

@@ -1,0 +1,165 @@
+"""Base registries (基础库): the population and legal-entity registries, synthetic but shaped
+like the real ones. Staff reads of a full record state a purpose and are audited (services)."""
+
+from django.db import models
+from django.db.models import Q
+
+from onething.core.identity import mask_name, mask_phone, mask_resident_id
+from onething.core.models import Region, Role
+
+# Department staff serve the whole district; town staff their own town; nobody else browses.
+_DISTRICT_WIDE = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN, Role.SUPERVISOR)
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.PERSON or user.role == Role.ENTERPRISE:
+            return self.filter(id_number=user.id_number) if user.id_number else self.none()
+        if user.role in _DISTRICT_WIDE and user.town_id:
+            return self.filter(household_community__parent_id=user.town_id)
+        if user.role in _DISTRICT_WIDE:
+            return self.all()
+        return self.none()
+
+
+class Person(models.Model):
+    """A person in the population registry (人口库)."""
+
+    class Sex(models.TextChoices):
+        MALE = "male", "男"
+        FEMALE = "female", "女"
+
+    class MaritalStatus(models.TextChoices):
+        UNMARRIED = "unmarried", "未婚"
+        MARRIED = "married", "已婚"
+        DIVORCED = "divorced", "离婚"
+        WIDOWED = "widowed", "丧偶"
+
+    id_number = models.CharField("居民身份证号码", max_length=18, unique=True)
+    name = models.CharField("姓名", max_length=40, db_index=True)
+    sex = models.CharField("性别", max_length=6, choices=Sex.choices)
+    birth_date = models.DateField("出生日期")
+    household_community = models.ForeignKey(
+        Region, verbose_name="户籍地村（社区）", on_delete=models.PROTECT, related_name="+",
+    )
+    phone = models.CharField("手机号码", max_length=11, blank=True)
+    marital_status = models.CharField("婚姻状况", max_length=10, choices=MaritalStatus.choices)
+    death_date = models.DateField("死亡日期", null=True, blank=True)
+    is_synthetic = models.BooleanField("合成数据", default=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人口库"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{mask_name(self.name)}（{mask_resident_id(self.id_number)}）"
+
+    @property
+    def masked(self) -> dict:
+        """What any list shows: never the full number, name or phone."""
+        return {
+            "id_number": mask_resident_id(self.id_number),
+            "name": mask_name(self.name),
+            "sex": self.get_sex_display(),
+            "phone": mask_phone(self.phone),
+        }
+
+
+class EnterpriseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(credit_code=user.credit_code) if user.credit_code else self.none()
+        if user.role in _DISTRICT_WIDE and user.town_id:
+            return self.filter(town_id=user.town_id)
+        if user.role in _DISTRICT_WIDE:
+            return self.all()
+        return self.none()
+
+
+class Enterprise(models.Model):
+    """A legal entity in the legal-entity registry (法人库)."""
+
+    class EntityType(models.TextChoices):
+        LLC = "llc", "有限责任公司"
+        JOINT_STOCK = "joint_stock", "股份有限公司"
+        SOLE_PROPRIETORSHIP = "sole_proprietorship", "个人独资企业"
+        PARTNERSHIP = "partnership", "合伙企业"
+        BRANCH = "branch", "分公司"
+        INDIVIDUAL_BUSINESS = "individual_business", "个体工商户"
+        COOPERATIVE = "cooperative", "农民专业合作社"
+
+    class TaxCredit(models.TextChoices):
+        A = "A", "A级"
+        B = "B", "B级"
+        M = "M", "M级"
+        C = "C", "C级"
+        D = "D", "D级"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "存续（在营、开业、在册）"
+        REVOKED = "revoked", "吊销"
+        CANCELLED = "cancelled", "注销"
+        MOVED_OUT = "moved_out", "迁出"
+
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    name = models.CharField("名称", max_length=100, db_index=True)
+    entity_type = models.CharField("类型", max_length=24, choices=EntityType.choices)
+    legal_rep_id_number = models.CharField("法定代表人身份证号码", max_length=18)
+    legal_rep_name = models.CharField("法定代表人", max_length=40)
+    industry_code = models.CharField("行业代码（GB/T 4754）", max_length=5, db_index=True)
+    registered_capital = models.DecimalField("注册资本（万元）", max_digits=14, decimal_places=2)
+    employees = models.PositiveIntegerField("从业人数")
+    established_on = models.DateField("成立日期")
+    town = models.ForeignKey(
+        Region, verbose_name="所在乡镇街道", on_delete=models.PROTECT, related_name="+"
+    )
+    in_park = models.BooleanField("在望城经开区内", default=False)
+    tax_credit_rating = models.CharField("纳税信用等级", max_length=1, choices=TaxCredit.choices)
+    is_high_tech = models.BooleanField("高新技术企业", default=False)
+    status = models.CharField("登记状态", max_length=12, choices=Status.choices)
+    is_synthetic = models.BooleanField("合成数据", default=True)
+
+    objects = EnterpriseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "法人库"
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tax_credit_rating__in=["A", "B", "M", "C", "D"]),
+                name="enterprise_tax_credit_rating_valid",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class RegistryLoadQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if user.is_authenticated and user.role in (Role.SUPERVISOR, Role.SYSADMIN):
+            return self.all()
+        return self.none()
+
+
+class RegistryLoad(models.Model):
+    """What the generator loaded, so loading again with the same seed and size changes nothing."""
+
+    dataset = models.CharField(max_length=20, unique=True)
+    seed = models.IntegerField()
+    size = models.PositiveIntegerField()
+    loaded_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistryLoadQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "基础库载入记录"
+
+    def __str__(self):
+        return f"{self.dataset} seed={self.seed} size={self.size}"

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from onething.api import api
+
+admin.site.site_header = "onething 政务服务平台管理"
+admin.site.site_title = "onething 管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("", include("onething.core.urls")),
+    path("", include("onething.registries.urls")),
+    path("", include("onething.web.urls")),
+]
