@@ -10,7 +10,7 @@ from ninja import Query, Router, Schema
 
 from onething.core import services, workdays
 from onething.core.api_utils import Page, paginate
-from onething.core.errors import NotAllowed, ServiceError
+from onething.core.errors import NotAllowed, ServiceError, Unauthenticated
 from onething.core.models import AuditEntry, Department, Region, Role
 
 router = Router()
@@ -61,10 +61,10 @@ def create_token(request, payload: TokenRequest):
 
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
-        raise ServiceError("用户名或密码错误", code="invalid_credentials", fields={})
+        raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
     if settings.ONETHING_REQUIRE_STAFF_OTP and not user.is_applicant:
         if not user_has_device(user) or match_token(user, payload.otp_token) is None:
-            raise ServiceError(
+            raise Unauthenticated(
                 "工作人员须提供有效的动态验证码", code="otp_required",
                 fields={"otp_token": "动态验证码无效或未填写"},
             )

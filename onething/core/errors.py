@@ -29,3 +29,8 @@ class NotFound(ServiceError):
 class Conflict(ServiceError):
     status = 409
     code = "conflict"
+
+
+class Unauthenticated(ServiceError):
+    status = 401
+    code = "unauthenticated"

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from onething.registries import views
+
+app_name = "registries"
+urlpatterns = [
+    path("workbench/registry/", views.lookup, name="lookup"),
+]

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from onething.web import views
+
+app_name = "web"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("regions/<str:code>/", views.region_detail, name="region"),
+    path("workbench/", views.workbench, name="workbench"),
+    path("my/", views.my, name="my"),
+    path("display/elderly/", views.elderly_mode, name="elderly_mode"),
+]

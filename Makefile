@@ -1,0 +1,53 @@
+# onething — two commands: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PEOPLE ?= 20000
+ENTERPRISES ?= 3000
+SEED ?= 1
+
+.PHONY: run test setup migrate demo lint format browser-deps openapi clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: setup
+	$(PY) manage.py migrate --noinput
+
+demo: migrate
+	$(PY) manage.py load_demo --people $(PEOPLE) --enterprises $(ENTERPRISES) --seed $(SEED)
+
+run: demo
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Debian's Chromium and the CJK fonts for browser tests and PDFs (a browser download from a
+# registry does not work on these machines).
+browser-deps:
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+		echo "Installing chromium and fonts-noto-cjk from Debian…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+openapi: setup
+	$(PY) manage.py export_openapi > openapi.json
+
+test: setup browser-deps lint
+	$(PY) manage.py makemigrations --check --dry-run >/dev/null
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf var .pytest_cache

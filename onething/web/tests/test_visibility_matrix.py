@@ -1,0 +1,285 @@
+"""Every URL and API endpoint, as every role: nothing outside the role's scope comes back.
+
+The scopes below are written out independently of the models' `visible_to` rules, so the test
+checks those rules rather than repeating them. A new URL without an entry in ENDPOINTS fails
+`test_every_url_has_a_matrix_entry`.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from onething.core import services
+from onething.core.models import AuditEntry, Department, Region, Role, User
+from onething.registries.models import Enterprise, Person
+
+ROLES = [
+    "anonymous", "citizen", "enterprise", "clerk", "reviewer", "dept-admin",
+    "town-clerk", "supervisor", "admin",
+]
+STAFF = {"clerk", "reviewer", "dept-admin", "town-clerk", "supervisor"}
+APPLICANTS = {"citizen", "enterprise"}
+SIGNED_IN = set(ROLES) - {"anonymous"}
+ALL = set(ROLES)
+PURPOSE = "办件 WC2026-000123 核验"
+
+
+@dataclass
+class Endpoint:
+    route: str
+    method: str
+    urls: callable  # (ctx, role) -> list of URLs to request
+    allowed: set  # roles that get a 2xx/3xx answer with content
+    data: dict = field(default_factory=dict)
+    ok: tuple = (200,)
+
+
+def one(url):
+    return lambda ctx, role: [url]
+
+
+def person_urls(ctx, role):
+    return [
+        f"/api/v1/registries/persons/{p.id_number}?purpose={PURPOSE}" for p in ctx["people"]
+    ]
+
+
+def enterprise_urls(ctx, role):
+    return [
+        f"/api/v1/registries/enterprises/{e.credit_code}?purpose={PURPOSE}"
+        for e in ctx["enterprises"]
+    ]
+
+
+ENDPOINTS = [
+    Endpoint("api/v1/", "GET", one("/api/v1/"), set(), ok=(200, 404)),
+    Endpoint("api/v1/openapi.json", "GET", one("/api/v1/openapi.json"), ALL),
+    Endpoint("api/v1/docs", "GET", one("/api/v1/docs"), ALL),
+    Endpoint("api/v1/auth/token", "POST", one("/api/v1/auth/token"), set(),
+             data={"username": "nobody", "password": "wrong"}),
+    Endpoint("api/v1/auth/token", "DELETE", one("/api/v1/auth/token"), set()),
+    Endpoint("api/v1/me", "GET", one("/api/v1/me"), SIGNED_IN),
+    Endpoint("api/v1/regions/<code>", "GET",
+             lambda ctx, r: ["/api/v1/regions/430112", "/api/v1/regions/430112014"], ALL),
+    Endpoint("api/v1/regions/<code>/children", "GET",
+             one("/api/v1/regions/430112001/children"), ALL),
+    Endpoint("api/v1/departments", "GET", one("/api/v1/departments"), ALL),
+    Endpoint("api/v1/calendar/add-working-days", "GET",
+             one("/api/v1/calendar/add-working-days?start=2026-09-24&days=5"), ALL),
+    Endpoint("api/v1/calendar/working-days-between", "GET",
+             one("/api/v1/calendar/working-days-between?start=2026-09-24&end=2026-10-09"), ALL),
+    Endpoint("api/v1/calendar/next-working-day", "GET",
+             one("/api/v1/calendar/next-working-day?date=2026-09-30"), ALL),
+    Endpoint("api/v1/audit", "GET", one("/api/v1/audit?limit=200"), {"supervisor", "admin"}),
+    Endpoint("api/v1/registries/persons", "GET",
+             one("/api/v1/registries/persons?limit=200"), SIGNED_IN),
+    Endpoint("api/v1/registries/persons/<id_number>", "GET", person_urls, SIGNED_IN,
+             ok=(200, 404)),
+    Endpoint("api/v1/registries/enterprises", "GET",
+             one("/api/v1/registries/enterprises?limit=200"), SIGNED_IN),
+    Endpoint("api/v1/registries/enterprises/<credit_code>", "GET", enterprise_urls, SIGNED_IN,
+             ok=(200, 404)),
+    Endpoint("account/login/", "GET", one("/account/login/"), ALL),
+    Endpoint("account/logout/", "POST", one("/account/logout/"), ALL, ok=(302,)),
+    Endpoint("account/second-factor/", "GET", one("/account/second-factor/"), SIGNED_IN),
+    Endpoint("workbench/audit/", "GET", lambda ctx, r: ["/workbench/audit/", "/workbench/audit/?export=csv"],
+             {"supervisor", "admin"}),
+    Endpoint("workbench/registry/", "POST", lambda ctx, r: ["/workbench/registry/"] * 2, STAFF),
+    Endpoint("", "GET", one("/"), ALL),
+    Endpoint("regions/<str:code>/", "GET", lambda ctx, r: ["/regions/430112001/", "/regions/430112014/"], ALL),
+    Endpoint("workbench/", "GET", one("/workbench/"), STAFF | {"admin"}),
+    Endpoint("my/", "GET", one("/my/"), APPLICANTS),
+    Endpoint("display/elderly/", "POST", one("/display/elderly/"), ALL, data={"on": "1"},
+             ok=(302,)),
+]
+
+
+def _routes(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            if str(pattern.pattern) == "admin/":
+                continue  # covered model by model in test_admin_pages_follow_visibility
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern)
+
+
+def test_every_url_has_a_matrix_entry():
+    assert set(_routes(get_resolver().url_patterns)) == {e.route for e in ENDPOINTS}
+
+
+# --- Who may see what, written out from the access rules ----------------------------------
+
+
+@pytest.fixture
+def ctx(users):
+    gtl = Region.objects.get(code="430112001")  # 高塘岭街道, the town of `town-clerk`
+    in_town = Person.objects.filter(household_community__parent=gtl).order_by("id").first()
+    elsewhere = Person.objects.exclude(household_community__parent=gtl).order_by("id").first()
+    own_person = Person.objects.get(id_number=users["citizen"].id_number)
+    rep = Person.objects.get(id_number=users["enterprise"].id_number)
+    ent_in_town = Enterprise.objects.filter(town=gtl).order_by("id").first()
+    ent_elsewhere = Enterprise.objects.exclude(town=gtl).order_by("id").first()
+    own_ent = Enterprise.objects.get(credit_code=users["enterprise"].credit_code)
+    # Canaries: rows only some roles may see, with text that is easy to look for.
+    outsider = User.objects.create(
+        username="canary-police", display_name="越界公安人员甲", role=Role.CLERK,
+        department=Department.objects.get(code="GA"),
+    )
+    services.record_audit(actor=outsider, action="canary.read", kind="read",
+                          purpose="越界审计事由乙")
+    services.issue_api_token(user=users["admin"])
+    return {
+        "gtl": gtl, "people": [in_town, elsewhere, own_person, rep],
+        "enterprises": [ent_in_town, ent_elsewhere, own_ent], "own_person": own_person,
+        "rep": rep, "own_ent": own_ent,
+    }
+
+
+def expected_people(ctx, role, users):
+    everyone = set(Person.objects.values_list("id_number", flat=True))
+    if role in ("clerk", "reviewer", "dept-admin", "supervisor"):
+        return everyone
+    if role == "town-clerk":
+        return set(
+            Person.objects.filter(household_community__parent=ctx["gtl"]).values_list(
+                "id_number", flat=True
+            )
+        )
+    if role in ("citizen", "enterprise"):
+        return {users[role].id_number}
+    return set()
+
+
+def expected_enterprises(ctx, role, users):
+    everyone = set(Enterprise.objects.values_list("credit_code", flat=True))
+    if role in ("clerk", "reviewer", "dept-admin", "supervisor"):
+        return everyone
+    if role == "town-clerk":
+        return set(Enterprise.objects.filter(town=ctx["gtl"]).values_list("credit_code", flat=True))
+    if role == "enterprise":
+        return {users["enterprise"].credit_code}
+    return set()
+
+
+def forbidden_strings(ctx, role, users):
+    """Text that must never appear in any answer to `role`."""
+    people = expected_people(ctx, role, users)
+    enterprises = expected_enterprises(ctx, role, users)
+    strings = set()
+    for person in Person.objects.all():
+        if person.id_number not in people:
+            strings.add(person.id_number)
+    for enterprise in Enterprise.objects.all():
+        if enterprise.credit_code not in enterprises:
+            strings.add(enterprise.credit_code)
+    if role not in ("supervisor", "admin"):
+        strings.add("越界审计事由乙")
+    if role not in ("supervisor", "admin"):
+        strings.add("越界公安人员甲")
+    return strings
+
+
+def client_for(role, client, users):
+    if role != "anonymous":
+        client.force_login(users[role])
+    return client
+
+
+def request(client, endpoint, url, index, ctx):
+    """Send one request; returns the response and the text it may echo back from the input."""
+    if endpoint.method == "GET":
+        return client.get(url), set()
+    if endpoint.method == "DELETE":
+        return client.delete(url), set()
+    data, echoed = endpoint.data, set()
+    if endpoint.route == "workbench/registry/":
+        # A person of 高塘岭 (in the town clerk's scope), then one from another town.
+        target = ctx["people"][index]
+        data = {"registry": "person", "number": target.id_number, "purpose": PURPOSE}
+        echoed = {target.id_number}  # the form shows back what was typed
+    if url.startswith("/api/"):
+        return client.post(url, data, content_type="application/json"), echoed
+    return client.post(url, data), echoed
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_sees_only_its_scope_on_every_endpoint(role, client, users, ctx):
+    client = client_for(role, client, users)
+    forbidden = forbidden_strings(ctx, role, users)
+    for endpoint in ENDPOINTS:
+        for index, url in enumerate(endpoint.urls(ctx, role)):
+            response, echoed = request(client, endpoint, url, index, ctx)
+            body = b"".join(response.streaming_content) if response.streaming else response.content
+            text = body.decode("utf-8", errors="replace")
+            leaked = [s for s in forbidden - echoed if s in text]
+            assert not leaked, f"{role} {endpoint.method} {url} leaked {leaked[:3]}"
+            if role in endpoint.allowed:
+                assert response.status_code in endpoint.ok, (role, url, response.status_code)
+            else:
+                assert response.status_code in (302, 401, 403, 404, 405, 422), (
+                    role, url, response.status_code,
+                )
+                if role == "anonymous" and url.startswith("/api/") and endpoint.method == "GET":
+                    assert response.status_code in (401, 404), (url, response.status_code)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_registry_lists_return_exactly_the_role_scope(role, client, users, ctx):
+    client = client_for(role, client, users)
+    people = client.get("/api/v1/registries/persons?limit=1")
+    enterprises = client.get("/api/v1/registries/enterprises?limit=1")
+    if role == "anonymous":
+        assert people.status_code == enterprises.status_code == 401
+        return
+    assert people.json()["count"] == len(expected_people(ctx, role, users))
+    assert enterprises.json()["count"] == len(expected_enterprises(ctx, role, users))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_full_registry_records_answer_only_inside_the_scope(role, client, users, ctx):
+    client = client_for(role, client, users)
+    people = expected_people(ctx, role, users)
+    for person in ctx["people"]:
+        response = client.get(f"/api/v1/registries/persons/{person.id_number}?purpose={PURPOSE}")
+        if role == "anonymous":
+            assert response.status_code == 401
+        elif person.id_number in people:
+            assert response.status_code == 200 and response.json()["name"] == person.name
+        else:
+            assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_admin_pages_follow_visibility(role, client, users, ctx):
+    client = client_for(role, client, users)
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        url = f"/admin/{opts.app_label}/{opts.model_name}/"
+        response = client.get(url)
+        if role != "admin":
+            assert response.status_code == 302 and "/admin/login/" in response["Location"]
+            continue
+        assert response.status_code == 200, url
+        shown = response.context["cl"].result_count
+        assert shown == model._default_manager.visible_to(users["admin"]).count()
+        first = model._default_manager.visible_to(users["admin"]).first()
+        if first is not None:
+            assert client.get(f"{url}{first.pk}/change/").status_code == 200
+    if role == "admin":
+        assert client.get("/admin/").status_code == 200
+
+
+def test_staff_reads_of_full_records_are_audited_with_their_purpose(client, users, ctx):
+    client.force_login(users["clerk"])
+    person = ctx["people"][1]
+    before = AuditEntry.objects.filter(action="registries.person.read").count()
+    client.get(f"/api/v1/registries/persons/{person.id_number}?purpose={PURPOSE}")
+    entry = AuditEntry.objects.filter(action="registries.person.read").latest("id")
+    assert AuditEntry.objects.filter(action="registries.person.read").count() == before + 1
+    assert entry.purpose == PURPOSE and entry.object_id == str(person.pk)
+    missing = client.get(f"/api/v1/registries/persons/{person.id_number}")
+    assert missing.status_code == 422 and "purpose" in missing.json()["error"]["fields"]
+    assert AuditEntry.objects.filter(action="registries.person.read").count() == before + 1

@@ -1,0 +1,99 @@
+"""Portal and workbench pages. Each view reads through the models' visibility rules."""
+
+from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from onething.core.access import role_required
+from onething.core.models import Department, Region, Role
+from onething.core.models.people import APPLICANT_ROLES, STAFF_ROLES
+from onething.web.context_processors import ELDERLY_COOKIE
+
+ONE_YEAR = 365 * 24 * 3600
+
+
+def home(request):
+    from django.conf import settings
+
+    towns = (
+        Region.objects.visible_to(request.user)
+        .filter(parent__code=settings.ONETHING_DISTRICT_CODE, level=Region.Level.TOWN)
+        .filter(valid_to__isnull=True)
+        .annotate(community_count=Count("children", filter=Q(children__level="community")))
+    )
+    return render(
+        request,
+        "web/home.html",
+        {
+            "departments": Department.objects.visible_to(request.user),
+            "towns": towns,
+            "q": request.GET.get("q", "").strip()[:50],
+        },
+    )
+
+
+def region_detail(request, code: str):
+    regions = Region.objects.visible_to(request.user)
+    region = get_object_or_404(regions.select_related("successor"), code=code)
+    ancestors, parent = [], region.parent
+    while parent is not None:
+        ancestors.insert(0, parent)
+        parent = parent.parent
+    children = list(regions.filter(parent=region, valid_to__isnull=True))
+    return render(
+        request,
+        "web/region.html",
+        {
+            "region": region,
+            "ancestors": ancestors,
+            "children": children,
+            "children_label": children[0].get_level_display() if children else "",
+            "has_demo_children": any(c.is_demo for c in children),
+        },
+    )
+
+
+@role_required(*STAFF_ROLES, Role.SYSADMIN)
+def workbench(request):
+    return render(
+        request,
+        "web/workbench.html",
+        {
+            "can_query_registries": request.user.role in STAFF_ROLES,
+            "can_read_audit": request.user.role in (Role.SUPERVISOR, Role.SYSADMIN),
+        },
+    )
+
+
+@role_required(*APPLICANT_ROLES)
+def my(request):
+    from onething.registries.models import Enterprise, Person
+
+    user = request.user
+    return render(
+        request,
+        "web/my.html",
+        {
+            "person": Person.objects.visible_to(user)
+            .select_related("household_community__parent")
+            .first(),
+            "enterprise": Enterprise.objects.visible_to(user).first(),
+        },
+    )
+
+
+@require_POST
+def elderly_mode(request):
+    """Switch elderly mode (large type, high contrast, 60×60 targets); remembered for a year."""
+    target = request.POST.get("next", "/")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = reverse("web:home")
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        ELDERLY_COOKIE, "1" if request.POST.get("on") == "1" else "0",
+        max_age=ONE_YEAR, samesite="Lax", httponly=True, secure=request.is_secure(),
+    )
+    return response
