@@ -37,8 +37,7 @@ class VerifiedSessionAuth(SessionAuth):
 api = NinjaAPI(
     title="onething 政务服务平台 API",
     version="1",
-    description="望城区政务服务平台接口。错误统一为 "
-    '`{"error": {"code", "message", "fields"}}`。',
+    description='望城区政务服务平台接口。错误统一为 `{"error": {"code", "message", "fields"}}`。',
     docs_url="/docs",
     auth=[VerifiedSessionAuth(), BearerTokenAuth()],
     urls_namespace="api",
@@ -73,7 +72,11 @@ _PYDANTIC_MESSAGES = {
 def on_validation_error(request, exc: ValidationError):
     fields = {}
     for error in exc.errors:
-        location = [str(part) for part in error.get("loc", ()) if part not in ("query", "body", "path", "payload")]
+        location = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("query", "body", "path", "payload")
+        ]
         name = ".".join(location) or "request"
         fields[name] = _PYDANTIC_MESSAGES.get(error.get("type"), error.get("msg", "无效"))
     names = "、".join(fields)

@@ -4,6 +4,7 @@ and every save or delete through the audited services."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.shortcuts import redirect, render
 from django.urls import path
 
@@ -18,6 +19,10 @@ from onething.core.models import (
     User,
     WorkCalendarDay,
 )
+
+
+# Roles are onething's own (User.role); Django's groups are not used.
+admin.site.unregister(Group)
 
 
 class AuditedModelAdmin(admin.ModelAdmin):
@@ -73,8 +78,22 @@ class OnethingUserAdmin(AuditedModelAdmin, UserAdmin):
         ("状态", {"fields": ["is_active", "last_login", "date_joined"]}),
     ]
     add_fieldsets = [
-        (None, {"fields": ["username", "password1", "password2", "display_name", "role",
-                           "department", "town", "id_number", "credit_code"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "username",
+                    "password1",
+                    "password2",
+                    "display_name",
+                    "role",
+                    "department",
+                    "town",
+                    "id_number",
+                    "credit_code",
+                ]
+            },
+        ),
     ]
     readonly_fields = ["last_login", "date_joined"]
 
@@ -91,7 +110,8 @@ class ScheduleImportForm(forms.Form):
     year = forms.IntegerField(label="年份", min_value=2004, max_value=2100)
     source = forms.CharField(label="依据（通知文号）", max_length=200)
     text = forms.CharField(
-        label="放假安排", widget=forms.Textarea(attrs={"rows": 14}),
+        label="放假安排",
+        widget=forms.Textarea(attrs={"rows": 14}),
         help_text="每行一项：2027-01-01 至 2027-01-03 放假 元旦；2027-02-07 上班 春节调休",
     )
 

@@ -6,7 +6,7 @@ from django.contrib.auth import authenticate
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp import match_token, user_has_device
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from onething.core import services, workdays
 from onething.core.api_utils import Page, paginate
@@ -62,12 +62,13 @@ def create_token(request, payload: TokenRequest):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise Unauthenticated("用户名或密码错误", code="invalid_credentials")
-    if settings.ONETHING_REQUIRE_STAFF_OTP and not user.is_applicant:
-        if not user_has_device(user) or match_token(user, payload.otp_token) is None:
-            raise Unauthenticated(
-                "工作人员须提供有效的动态验证码", code="otp_required",
-                fields={"otp_token": "动态验证码无效或未填写"},
-            )
+    needs_otp = settings.ONETHING_REQUIRE_STAFF_OTP and not user.is_applicant
+    if needs_otp and (not user_has_device(user) or match_token(user, payload.otp_token) is None):
+        raise Unauthenticated(
+            "工作人员须提供有效的动态验证码",
+            code="otp_required",
+            fields={"otp_token": "动态验证码无效或未填写"},
+        )
     token, key = services.issue_api_token(user=user, request=request)
     return {"token": key, "expires_at": token.expires_at, "user": user_out(user)}
 
@@ -78,8 +79,10 @@ def revoke_token(request):
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         raise ServiceError("只能注销接口令牌", fields={"Authorization": "需要 Bearer 令牌"})
-    services.revoke_api_token(user=request.user, key=header.removeprefix("Bearer "), request=request)
-    return 204, None
+    services.revoke_api_token(
+        user=request.user, key=header.removeprefix("Bearer "), request=request
+    )
+    return Status(204, None)
 
 
 @router.get("me", response=UserOut, tags=["认证"])

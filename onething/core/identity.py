@@ -30,9 +30,7 @@ def validate_resident_id(value: str, *, today: dt.date | None = None) -> str:
     """Return the normalised 18-character resident ID number or raise IdentityNumberError."""
     number = ric.compact(value or "")
     if len(number) != 18:
-        raise IdentityNumberError(
-            f"居民身份证号码应为18位，当前为{len(number)}位", code="length"
-        )
+        raise IdentityNumberError(f"居民身份证号码应为18位，当前为{len(number)}位", code="length")
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise IdentityNumberError(
             "居民身份证号码前17位应为数字，最后一位应为数字或字母X", code="format"
@@ -67,9 +65,7 @@ def validate_credit_code(value: str) -> str:
     """Return the normalised unified social credit code or raise IdentityNumberError."""
     number = uscc.compact(value or "")
     if len(number) != 18:
-        raise IdentityNumberError(
-            f"统一社会信用代码应为18位，当前为{len(number)}位", code="length"
-        )
+        raise IdentityNumberError(f"统一社会信用代码应为18位，当前为{len(number)}位", code="length")
     for position, char in enumerate(number, start=1):
         if char not in USCC_ALPHABET:
             raise IdentityNumberError(

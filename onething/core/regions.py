@@ -17,7 +17,8 @@ REFERENCE_SOURCE = "国家统计局统计用区划代码（2022–2023年版公�
 def _read_csv(path: Path) -> list[dict]:
     if not path.exists():
         raise ServiceError(
-            f"找不到区划代码文件：{path}", fields={"ONETHING_REGIONS_CSV": "请设置为区划代码CSV的路径"}
+            f"找不到区划代码文件：{path}",
+            fields={"ONETHING_REGIONS_CSV": "请设置为区划代码CSV的路径"},
         )
     with path.open(encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -51,7 +52,9 @@ def load_regions(*, path: Path, actor=None) -> int:
         added += 1
     added += _apply_code_changes(existing)
     if added:
-        record_audit(actor=actor, action="core.region.load", after={"added": added, "file": path.name})
+        record_audit(
+            actor=actor, action="core.region.load", after={"added": added, "file": path.name}
+        )
     return added
 
 

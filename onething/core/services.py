@@ -79,8 +79,12 @@ def save_with_audit(*, actor: User | None, obj: models.Model, request=None) -> m
         obj.save()
         verb = "update" if before is not None else "create"
         record_audit(
-            actor=actor, action=f"{obj._meta.label_lower}.{verb}", obj=obj,
-            before=before, after=snapshot(obj), request=request,
+            actor=actor,
+            action=f"{obj._meta.label_lower}.{verb}",
+            obj=obj,
+            before=before,
+            after=snapshot(obj),
+            request=request,
         )
     return obj
 
@@ -89,8 +93,11 @@ def delete_with_audit(*, actor: User | None, obj: models.Model, request=None) ->
     with transaction.atomic():
         before = snapshot(obj)
         record_audit(
-            actor=actor, action=f"{obj._meta.label_lower}.delete", obj=obj,
-            before=before, request=request,
+            actor=actor,
+            action=f"{obj._meta.label_lower}.delete",
+            obj=obj,
+            before=before,
+            request=request,
         )
         obj.delete()
 
@@ -116,7 +123,9 @@ _calendar_cache: dict[str, Any] = {"signature": None, "calendar": None}
 def _day_row(day: dt.date, *, holiday: str | None, adjusted: str | None) -> WorkCalendarDay:
     if adjusted:
         return WorkCalendarDay(
-            date=day, is_working_day=True, kind=WorkCalendarDay.Kind.ADJUSTED_WORKDAY,
+            date=day,
+            is_working_day=True,
+            kind=WorkCalendarDay.Kind.ADJUSTED_WORKDAY,
             name=f"{adjusted}调休上班",
         )
     if holiday:
@@ -158,7 +167,9 @@ def seed_calendar_from_package(*, actor: User | None = None) -> int:
             WorkCalendarDay.objects.bulk_create(rows)
             entry = CalendarYear.objects.create(year=year, source=PACKAGE_SOURCE)
             record_audit(
-                actor=actor, action="core.calendaryear.create", obj=entry,
+                actor=actor,
+                action="core.calendaryear.create",
+                obj=entry,
                 after={"year": year, "days": len(rows), "source": PACKAGE_SOURCE},
             )
         added += 1
@@ -214,7 +225,10 @@ def import_schedule(*, actor: User | None, year: int, text: str, source: str) ->
             year=year, defaults={"source": source.strip()}
         )
         record_audit(
-            actor=actor, action="core.calendaryear.import", obj=calendar_year, before=before,
+            actor=actor,
+            action="core.calendaryear.import",
+            obj=calendar_year,
+            before=before,
             after={
                 "year": year,
                 "source": calendar_year.source,
@@ -255,11 +269,15 @@ def issue_api_token(*, user: User, request=None) -> tuple[ApiToken, str]:
     key = secrets.token_urlsafe(32)
     with transaction.atomic():
         token = ApiToken.objects.create(
-            user=user, key_hash=_hash_key(key), prefix=key[:8],
+            user=user,
+            key_hash=_hash_key(key),
+            prefix=key[:8],
             expires_at=timezone.now() + settings.ONETHING_API_TOKEN_LIFETIME,
         )
         record_audit(
-            actor=user, action="core.apitoken.create", obj=token,
+            actor=user,
+            action="core.apitoken.create",
+            obj=token,
             after={"prefix": token.prefix, "expires_at": token.expires_at.isoformat()},
             request=request,
         )
@@ -289,7 +307,10 @@ def revoke_api_token(*, user: User, key: str, request=None) -> None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
         record_audit(
-            actor=user, action="core.apitoken.revoke", obj=token,
-            before={"revoked_at": None}, after={"revoked_at": token.revoked_at.isoformat()},
+            actor=user,
+            action="core.apitoken.revoke",
+            obj=token,
+            before={"revoked_at": None},
+            after={"revoked_at": token.revoked_at.isoformat()},
             request=request,
         )

@@ -32,7 +32,9 @@ class LoginView(auth_views.LoginView):
 
 class SecondFactorForm(forms.Form):
     token = forms.CharField(
-        label="动态验证码", min_length=6, max_length=6,
+        label="动态验证码",
+        min_length=6,
+        max_length=6,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
         error_messages={"required": "请输入6位动态验证码", "min_length": "动态验证码为6位数字"},
     )
@@ -56,8 +58,11 @@ def second_factor(request):
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
                     record_audit(
-                        actor=user, action="core.totpdevice.confirm", obj=device,
-                        after={"confirmed": True}, request=request,
+                        actor=user,
+                        action="core.totpdevice.confirm",
+                        obj=device,
+                        after={"confirmed": True},
+                        request=request,
                     )
                 otp_login(request, device)
             return redirect(target)
@@ -81,9 +86,18 @@ class AuditFilterForm(forms.Form):
 
 
 EXPORT_COLUMNS = [
-    ("at", "时间"), ("actor_name", "操作人"), ("actor_role", "角色"), ("actor_unit", "单位"),
-    ("kind", "类别"), ("action", "操作"), ("object_type", "对象类型"), ("object_id", "对象标识"),
-    ("object_repr", "对象"), ("purpose", "查询事由"), ("before", "变更前"), ("after", "变更后"),
+    ("at", "时间"),
+    ("actor_name", "操作人"),
+    ("actor_role", "角色"),
+    ("actor_unit", "单位"),
+    ("kind", "类别"),
+    ("action", "操作"),
+    ("object_type", "对象类型"),
+    ("object_id", "对象标识"),
+    ("object_repr", "对象"),
+    ("purpose", "查询事由"),
+    ("before", "变更前"),
+    ("after", "变更后"),
     ("ip_address", "IP地址"),
 ]
 
@@ -102,7 +116,8 @@ def audit_log(request):
     query = request.GET.copy()
     query.pop("page", None)
     return render(
-        request, "core/audit_log.html",
+        request,
+        "core/audit_log.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
 
@@ -116,5 +131,10 @@ def _audit_csv(entries) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     for entry in entries.iterator(chunk_size=2000):
-        writer.writerow([getattr(entry, name) if getattr(entry, name) is not None else "" for name, _ in EXPORT_COLUMNS])
+        writer.writerow(
+            [
+                getattr(entry, name) if getattr(entry, name) is not None else ""
+                for name, _ in EXPORT_COLUMNS
+            ]
+        )
     return response

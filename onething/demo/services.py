@@ -48,7 +48,9 @@ def generate_communities(*, district_code: str, seed: int = 1) -> int:
             continue
         rng = random.Random(f"{seed}:{town.code}")
         count = rng.randint(8, 15)
-        villages = rng.randint(count // 2, count - 2) if town.name.endswith("镇") else rng.randint(0, 3)
+        villages = (
+            rng.randint(count // 2, count - 2) if town.name.endswith("镇") else rng.randint(0, 3)
+        )
         community_no, village_no = 0, 199
         for name, is_village in _community_names(rng, count, villages=villages):
             if is_village:
@@ -58,8 +60,12 @@ def generate_communities(*, district_code: str, seed: int = 1) -> int:
                 community_no += 1
                 suffix = community_no
             Region.objects.create(
-                code=f"{town.code}{suffix:03d}", name=name, level=Region.Level.COMMUNITY,
-                parent=town, is_demo=True, source=DEMO_SOURCE,
+                code=f"{town.code}{suffix:03d}",
+                name=name,
+                level=Region.Level.COMMUNITY,
+                parent=town,
+                is_demo=True,
+                source=DEMO_SOURCE,
             )
             added += 1
     return added
@@ -149,7 +155,9 @@ def load_demo_accounts(*, district_code: str) -> int:
             fields["department"] = Department.objects.get(code=account.department)
         if account.town:
             fields["town"] = Region.objects.get(
-                parent__code=district_code, level=Region.Level.TOWN, name=account.town,
+                parent__code=district_code,
+                level=Region.Level.TOWN,
+                name=account.town,
                 valid_to__isnull=True,
             )
         if account.role in (Role.PERSON, Role.ENTERPRISE):

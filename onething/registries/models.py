@@ -42,7 +42,10 @@ class Person(models.Model):
     sex = models.CharField("性别", max_length=6, choices=Sex.choices)
     birth_date = models.DateField("出生日期")
     household_community = models.ForeignKey(
-        Region, verbose_name="户籍地村（社区）", on_delete=models.PROTECT, related_name="+",
+        Region,
+        verbose_name="户籍地村（社区）",
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     phone = models.CharField("手机号码", max_length=11, blank=True)
     marital_status = models.CharField("婚姻状况", max_length=10, choices=MaritalStatus.choices)

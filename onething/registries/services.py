@@ -4,6 +4,7 @@ from django.db import transaction
 
 from onething.core.errors import NotFound, ServiceError
 from onething.core.models import AuditEntry, User
+from onething.core.services import record_audit
 from onething.registries.models import Enterprise, Person
 
 MIN_PURPOSE_LENGTH = 4
@@ -33,8 +34,12 @@ def read_person(*, user: User, id_number: str, purpose: str, request=None) -> Pe
             raise NotFound("人口库中没有该身份证号码，或您无权查看")
         if user.is_staff_member:
             record_audit(
-                actor=user, action="registries.person.read", kind=AuditEntry.Kind.READ,
-                obj=person, purpose=purpose, request=request,
+                actor=user,
+                action="registries.person.read",
+                kind=AuditEntry.Kind.READ,
+                obj=person,
+                purpose=purpose,
+                request=request,
             )
     return person
 
@@ -53,9 +58,11 @@ def read_enterprise(*, user: User, credit_code: str, purpose: str, request=None)
             raise NotFound("法人库中没有该统一社会信用代码，或您无权查看")
         if user.is_staff_member:
             record_audit(
-                actor=user, action="registries.enterprise.read", kind=AuditEntry.Kind.READ,
-                obj=enterprise, purpose=purpose, request=request,
+                actor=user,
+                action="registries.enterprise.read",
+                kind=AuditEntry.Kind.READ,
+                obj=enterprise,
+                purpose=purpose,
+                request=request,
             )
     return enterprise
-
-

@@ -13,13 +13,18 @@ from onething.registries import services
 class LookupForm(forms.Form):
     registry = forms.ChoiceField(
         label="查询对象",
-        choices=[("person", "人口库（居民身份证号码）"), ("enterprise", "法人库（统一社会信用代码）")],
+        choices=[
+            ("person", "人口库（居民身份证号码）"),
+            ("enterprise", "法人库（统一社会信用代码）"),
+        ],
         widget=forms.RadioSelect,
         initial="person",
     )
     number = forms.CharField(label="证件号码", max_length=20)
     purpose = forms.CharField(
-        label="查询事由", max_length=200, help_text="如：办件编号、窗口咨询登记号",
+        label="查询事由",
+        max_length=200,
+        help_text="如：办件编号、窗口咨询登记号",
         error_messages={"required": "请填写查询事由"},
     )
 
@@ -45,12 +50,16 @@ def lookup(request):
         try:
             if data["registry"] == "person":
                 record = services.read_person(
-                    user=request.user, id_number=data["number"], purpose=data["purpose"],
+                    user=request.user,
+                    id_number=data["number"],
+                    purpose=data["purpose"],
                     request=request,
                 )
             else:
                 record = services.read_enterprise(
-                    user=request.user, credit_code=data["number"], purpose=data["purpose"],
+                    user=request.user,
+                    credit_code=data["number"],
+                    purpose=data["purpose"],
                     request=request,
                 )
             kind = data["registry"]

@@ -93,7 +93,11 @@ def elderly_mode(request):
         target = reverse("web:home")
     response = HttpResponseRedirect(target)
     response.set_cookie(
-        ELDERLY_COOKIE, "1" if request.POST.get("on") == "1" else "0",
-        max_age=ONE_YEAR, samesite="Lax", httponly=True, secure=request.is_secure(),
+        ELDERLY_COOKIE,
+        "1" if request.POST.get("on") == "1" else "0",
+        max_age=ONE_YEAR,
+        samesite="Lax",
+        httponly=True,
+        secure=request.is_secure(),
     )
     return response

@@ -35,13 +35,21 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=60)
     level = models.CharField("层级", max_length=12, choices=Level.choices, db_index=True)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     valid_from = models.DateField("启用日期", null=True, blank=True)
     valid_to = models.DateField("停用日期", null=True, blank=True)
     successor = models.ForeignKey(
-        "self", verbose_name="新代码", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="新代码",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="predecessors",
     )
     is_demo = models.BooleanField(

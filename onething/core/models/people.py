@@ -47,19 +47,35 @@ class User(AbstractUser):
     display_name = models.CharField("姓名", max_length=40, blank=True)
     role = models.CharField("角色", max_length=20, choices=Role.choices, default=Role.PERSON)
     department = models.ForeignKey(
-        "core.Department", verbose_name="所属部门", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff",
+        "core.Department",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
     )
     town = models.ForeignKey(
-        "core.Region", verbose_name="所属乡镇街道", null=True, blank=True,
-        on_delete=models.PROTECT, related_name="staff", limit_choices_to={"level": "town"},
+        "core.Region",
+        verbose_name="所属乡镇街道",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+        limit_choices_to={"level": "town"},
     )
     id_number = models.CharField(
-        "居民身份证号码", max_length=18, blank=True, db_index=True,
+        "居民身份证号码",
+        max_length=18,
+        blank=True,
+        db_index=True,
         help_text="自然人本人，或企业的授权经办人",
     )
     credit_code = models.CharField(
-        "统一社会信用代码", max_length=18, blank=True, db_index=True, help_text="企业用户所代表的企业"
+        "统一社会信用代码",
+        max_length=18,
+        blank=True,
+        db_index=True,
+        help_text="企业用户所代表的企业",
     )
     phone = models.CharField("手机号码", max_length=11, blank=True)
 

@@ -9,8 +9,11 @@ DEMO = "onething-demo"
 
 
 def test_a_token_from_username_and_password_authenticates_later_calls(client):
-    response = client.post("/api/v1/auth/token", {"username": "reviewer", "password": DEMO},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "reviewer", "password": DEMO},
+        content_type="application/json",
+    )
     assert response.status_code == 200
     token = response.json()["token"]
     assert response.json()["user"]["role"] == "reviewer"
@@ -21,16 +24,22 @@ def test_a_token_from_username_and_password_authenticates_later_calls(client):
 
 
 def test_a_revoked_token_no_longer_works(client):
-    token = client.post("/api/v1/auth/token", {"username": "clerk", "password": DEMO},
-                        content_type="application/json").json()["token"]
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": "clerk", "password": DEMO},
+        content_type="application/json",
+    ).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.delete("/api/v1/auth/token", headers=auth).status_code == 204
     assert client.get("/api/v1/me", headers=auth).status_code == 401
 
 
 def test_wrong_credentials_answer_in_the_one_error_shape(client):
-    response = client.post("/api/v1/auth/token", {"username": "clerk", "password": "nope"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token",
+        {"username": "clerk", "password": "nope"},
+        content_type="application/json",
+    )
     assert response.status_code == 401
     assert response.json() == {
         "error": {"code": "invalid_credentials", "message": "用户名或密码错误", "fields": {}}
@@ -38,8 +47,9 @@ def test_wrong_credentials_answer_in_the_one_error_shape(client):
 
 
 def test_a_missing_field_is_named(client):
-    response = client.post("/api/v1/auth/token", {"username": "clerk"},
-                           content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token", {"username": "clerk"}, content_type="application/json"
+    )
     assert response.status_code == 422
     assert response.json()["error"]["fields"] == {"password": "必填"}
 

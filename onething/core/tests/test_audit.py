@@ -59,8 +59,12 @@ def test_an_invalid_admin_edit_changes_nothing_and_logs_nothing(client, users):
 
 
 def test_supervisor_filters_and_exports_the_audit_log(client, users):
-    services.record_audit(actor=users["clerk"], action="registries.person.read", kind="read",
-                          purpose="办件 WC2026-0001")
+    services.record_audit(
+        actor=users["clerk"],
+        action="registries.person.read",
+        kind="read",
+        purpose="办件 WC2026-0001",
+    )
     client.force_login(users["supervisor"])
     page = client.get("/workbench/audit/?kind=read&action=registries.")
     assert page.status_code == 200

@@ -53,7 +53,9 @@ def test_next_year_is_provisional_until_its_schedule_is_entered(client):
     before = client.get(url).json()
     assert before["provisional"] is True and before["due"] == "2027-01-01"
     services.import_schedule(
-        actor=None, year=2027, source="国办发明电〔2026〕示例号",
+        actor=None,
+        year=2027,
+        source="国办发明电〔2026〕示例号",
         text="2027-01-01 至 2027-01-03 放假 元旦\n2027-02-06 至 2027-02-12 放假 春节\n"
         "2027-02-14 上班 春节调休\n",
     )
@@ -67,7 +69,9 @@ def test_a_schedule_with_one_bad_line_imports_nothing():
     days_before = WorkCalendarDay.objects.count()
     with pytest.raises(ServiceError) as error:
         services.import_schedule(
-            actor=None, year=2027, source="国办发明电〔2026〕示例号",
+            actor=None,
+            year=2027,
+            source="国办发明电〔2026〕示例号",
             text="2027-01-01 放假 元旦\n2027-02-31 放假 春节\n",
         )
     assert "line 2" in error.value.fields

@@ -31,7 +31,11 @@ def test_generated_numbers_validate():
         ("430112201302301230", "birth_date", "20130230"),
         ("430112209901011230", "birth_date", "不可能"),
         # 望城县 430122 was replaced by 望城区 430112 in 2011: a 2015 birth cannot carry it.
-        (resident_id_from_parts("430122", __import__("datetime").date(2015, 1, 1), 11), "region", "430122"),
+        (
+            resident_id_from_parts("430122", __import__("datetime").date(2015, 1, 1), 11),
+            "region",
+            "430122",
+        ),
         (VALID_ID[:17] + ("0" if VALID_ID[17] != "0" else "1"), "check_digit", "校验位错误"),
     ],
 )

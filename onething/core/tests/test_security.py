@@ -29,11 +29,17 @@ def test_five_failed_logins_lock_the_account_for_that_address(client, users):
 
 def test_the_token_endpoint_counts_towards_the_lockout(client):
     for _ in range(5):
-        bad = client.post("/api/v1/auth/token", {"username": "reviewer", "password": "x"},
-                          content_type="application/json")
+        bad = client.post(
+            "/api/v1/auth/token",
+            {"username": "reviewer", "password": "x"},
+            content_type="application/json",
+        )
         assert bad.status_code in (401, 429)
-    locked = client.post("/api/v1/auth/token", {"username": "reviewer", "password": DEMO},
-                         content_type="application/json")
+    locked = client.post(
+        "/api/v1/auth/token",
+        {"username": "reviewer", "password": DEMO},
+        content_type="application/json",
+    )
     assert locked.status_code == 429
     assert locked.json()["error"]["code"] == "locked_out"
 
@@ -55,6 +61,7 @@ def test_staff_must_pass_a_second_factor_when_it_is_enforced(client, users):
     device = TOTPDevice.objects.get(user=users["clerk"])
     wrong = client.post("/account/second-factor/", {"token": "000000"})
     assert "不正确" in wrong.content.decode()
+    device.throttle_reset()  # django-otp slows retries after a failure; this is a test
     token = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
     ok = client.post("/account/second-factor/?next=/workbench/", {"token": token})
     assert ok.status_code == 302 and ok["Location"] == "/workbench/"
@@ -79,7 +86,9 @@ def test_pages_carry_csp_and_security_headers(client):
 
 def test_forms_refuse_a_post_without_the_csrf_token(users):
     client = Client(enforce_csrf_checks=True)
-    assert client.post("/account/login/", {"username": "clerk", "password": DEMO}).status_code == 403
+    assert (
+        client.post("/account/login/", {"username": "clerk", "password": DEMO}).status_code == 403
+    )
     client.force_login(users["clerk"])
     assert client.post("/display/elderly/", {"on": "1"}).status_code == 403
 
@@ -92,9 +101,14 @@ def test_the_deploy_check_is_clean_with_production_settings():
         "ALLOWED_HOSTS": "zwfw.wangcheng.example",
     }
     env.pop("DATABASE_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for Playwright in tests only
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout

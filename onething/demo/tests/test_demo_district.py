@@ -28,12 +28,18 @@ def test_loading_the_district_twice_changes_nothing(capsys):
     from conftest import TEST_ENTERPRISES, TEST_PEOPLE, TEST_SEED
 
     before = database_fingerprint()
-    call_command(
-        "load_demo", people=TEST_PEOPLE, enterprises=TEST_ENTERPRISES, seed=TEST_SEED
-    )
+    call_command("load_demo", people=TEST_PEOPLE, enterprises=TEST_ENTERPRISES, seed=TEST_SEED)
     assert database_fingerprint() == before
     printed = capsys.readouterr().out
-    for username in ("admin", "supervisor", "clerk", "reviewer", "town-clerk", "citizen", "enterprise"):
+    for username in (
+        "admin",
+        "supervisor",
+        "clerk",
+        "reviewer",
+        "town-clerk",
+        "citizen",
+        "enterprise",
+    ):
         assert username in printed
     assert "onething-demo" in printed
 

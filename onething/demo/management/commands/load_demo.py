@@ -20,9 +20,13 @@ class Command(BaseCommand):
         added = "，".join(f"{k} +{v}" for k, v in report.items())
         self.stdout.write(f"演示区县已就绪（{added}；{time.perf_counter() - started:.1f} 秒）")
         self.stdout.write("")
-        self.stdout.write("演示账号（密码均为 %s，生产环境拒绝此密码）：" % settings.ONETHING_DEMO_PASSWORD)
+        self.stdout.write(
+            f"演示账号（密码均为 {settings.ONETHING_DEMO_PASSWORD}，生产环境拒绝此密码）："
+        )
         for account in DEMO_ACCOUNTS[:7]:
             unit = account.department or account.town or "—"
             self.stdout.write(f"  {account.username:<12} {account.role.label:<12} {unit}")
         self.stdout.write("")
-        self.stdout.write("门户 http://127.0.0.1:8000/   接口文档 http://127.0.0.1:8000/api/v1/docs")
+        self.stdout.write(
+            "门户 http://127.0.0.1:8000/   接口文档 http://127.0.0.1:8000/api/v1/docs"
+        )
