@@ -20,7 +20,6 @@ from onething.core.models import (
     WorkCalendarDay,
 )
 
-
 # Roles are onething's own (User.role); Django's groups are not used.
 admin.site.unregister(Group)
 
