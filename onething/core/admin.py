@@ -144,7 +144,8 @@ class CalendarYearAdmin(AuditedModelAdmin):
             except ServiceError as error:
                 form.add_error(None, error.message)
                 for where, message in error.fields.items():
-                    form.add_error(None, f"{where}：{message}")
+                    line = where.removeprefix("line ")
+                    form.add_error(None, f"第{line}行：{message}" if line.isdigit() else message)
             else:
                 messages.success(request, f"已录入 {entry}")
                 return redirect("admin:core_calendaryear_changelist")

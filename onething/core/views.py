@@ -46,7 +46,15 @@ def second_factor(request):
     user = request.user
     device = TOTPDevice.objects.filter(user=user).order_by("-confirmed", "id").first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=False)
+        with transaction.atomic():
+            device = TOTPDevice.objects.create(user=user, name="身份验证器", confirmed=False)
+            record_audit(
+                actor=user,
+                action="core.totpdevice.create",
+                obj=device,
+                after={"confirmed": False},
+                request=request,
+            )
     target = request.GET.get("next") or reverse("web:workbench")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = reverse("web:workbench")

@@ -94,6 +94,8 @@ def load_departments(*, district_code: str) -> int:
             },
         )
         added += created
+    if added:
+        record_audit(actor=None, action="core.department.load", after={"added": added})
     return added
 
 

@@ -84,3 +84,33 @@ def test_the_seeded_calendar_covers_2004_to_2026():
     assert years == list(range(2004, 2027))
     assert WorkCalendarDay.objects.get(date="2026-10-10").is_working_day is True
     assert WorkCalendarDay.objects.get(date="2026-09-25").name == "中秋节"
+
+
+def test_an_administrator_enters_next_year_in_the_admin(client, users):
+    client.force_login(users["admin"])
+    url = "/admin/core/calendaryear/import/"
+    bad = client.post(
+        url,
+        {
+            "year": 2027,
+            "source": "国办发明电〔2026〕示例号",
+            "text": "2027-01-01 放假 元旦\n2027-01-09 元旦调休\n",
+        },
+    )
+    assert bad.status_code == 200
+    # 9 Jan 2027 is a Saturday, so the line is fine; the error is the missing 放假/上班 word.
+    assert "第2行：格式应为" in bad.content.decode()
+    assert not CalendarYear.objects.filter(year=2027).exists()
+    good = client.post(
+        url, {"year": 2027, "source": "国办发明电〔2026〕示例号", "text": "2027-01-01 放假 元旦\n"}
+    )
+    assert good.status_code == 302
+    assert CalendarYear.objects.get(year=2027).source == "国办发明电〔2026〕示例号"
+    assert WorkCalendarDay.objects.filter(date__year=2027).count() == 365
+
+
+def test_other_roles_cannot_reach_the_calendar_import(client, users):
+    client.force_login(users["supervisor"])
+    response = client.post("/admin/core/calendaryear/import/", {"year": 2027})
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not CalendarYear.objects.filter(year=2027).exists()

@@ -156,6 +156,14 @@ def test_every_url_has_a_matrix_entry():
     assert set(_routes(get_resolver().url_patterns)) == {e.route for e in ENDPOINTS}
 
 
+def test_every_model_has_one_visibility_rule():
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if model.__module__.startswith("onething."):
+            assert hasattr(model._default_manager, "visible_to"), model._meta.label
+
+
 # --- Who may see what, written out from the access rules ----------------------------------
 
 
