@@ -1,6 +1,6 @@
 """Reads of full registry records. Staff must state a purpose; each read is audited."""
 
-from django.db import transaction
+from django.db import models, transaction
 
 from onething.core.errors import NotFound, ServiceError
 from onething.core.models import AuditEntry, User
@@ -20,49 +20,43 @@ def _check_purpose(user: User, purpose: str) -> str:
     return purpose
 
 
-def read_person(*, user: User, id_number: str, purpose: str, request=None) -> Person:
-    """The full population record of `id_number`, if `user` may see it; audited for staff."""
+def _read_record(*, user, records: models.QuerySet, action: str, purpose: str, missing: str,
+                 request=None, **lookup):  # fmt: skip
+    """One visible record by `lookup`; a staff read is audited with its purpose."""
     purpose = _check_purpose(user, purpose)
     with transaction.atomic():
-        person = (
-            Person.objects.visible_to(user)
-            .select_related("household_community__parent")
-            .filter(id_number=id_number.strip().upper())
-            .first()
-        )
-        if person is None:
-            raise NotFound("人口库中没有该身份证号码，或您无权查看")
+        record = records.visible_to(user).filter(**lookup).first()
+        if record is None:
+            raise NotFound(missing)
         if user.is_staff_member:
             record_audit(
-                actor=user,
-                action="registries.person.read",
-                kind=AuditEntry.Kind.READ,
-                obj=person,
-                purpose=purpose,
-                request=request,
-            )
-    return person
+                actor=user, action=action, kind=AuditEntry.Kind.READ, obj=record,
+                purpose=purpose, request=request,
+            )  # fmt: skip
+    return record
+
+
+def read_person(*, user: User, id_number: str, purpose: str, request=None) -> Person:
+    """The full population record of `id_number`, if `user` may see it; audited for staff."""
+    return _read_record(
+        user=user,
+        records=Person.objects.select_related("household_community__parent"),
+        action="registries.person.read",
+        purpose=purpose,
+        missing="人口库中没有该身份证号码，或您无权查看",
+        request=request,
+        id_number=id_number.strip().upper(),
+    )
 
 
 def read_enterprise(*, user: User, credit_code: str, purpose: str, request=None) -> Enterprise:
     """The full legal-entity record, if `user` may see it; audited for staff."""
-    purpose = _check_purpose(user, purpose)
-    with transaction.atomic():
-        enterprise = (
-            Enterprise.objects.visible_to(user)
-            .select_related("town")
-            .filter(credit_code=credit_code.strip().upper())
-            .first()
-        )
-        if enterprise is None:
-            raise NotFound("法人库中没有该统一社会信用代码，或您无权查看")
-        if user.is_staff_member:
-            record_audit(
-                actor=user,
-                action="registries.enterprise.read",
-                kind=AuditEntry.Kind.READ,
-                obj=enterprise,
-                purpose=purpose,
-                request=request,
-            )
-    return enterprise
+    return _read_record(
+        user=user,
+        records=Enterprise.objects.select_related("town"),
+        action="registries.enterprise.read",
+        purpose=purpose,
+        missing="法人库中没有该统一社会信用代码，或您无权查看",
+        request=request,
+        credit_code=credit_code.strip().upper(),
+    )
