@@ -13,3 +13,6 @@ urlpatterns = [
     path("", include("onething.registries.urls")),
     path("", include("onething.web.urls")),
 ]
+
+handler404 = "onething.web.views.not_found"
+handler500 = "onething.web.views.server_error"

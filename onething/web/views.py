@@ -1,7 +1,7 @@
 """Portal and workbench pages. Each view reads through the models' visibility rules."""
 
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -101,3 +101,27 @@ def elderly_mode(request):
         secure=request.is_secure(),
     )
     return response
+
+
+def not_found(request, exception=None):
+    """404 in the caller's format: the API's error shape under /api/, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "not_found", "message": "接口不存在", "fields": {}}}, status=404
+        )
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "server_error",
+                    "message": "服务器内部错误，请稍后再试",
+                    "fields": {},
+                }
+            },
+            status=500,
+        )
+    return render(request, "500.html", status=500)

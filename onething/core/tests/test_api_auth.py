@@ -67,3 +67,10 @@ def test_the_session_api_needs_the_csrf_token_for_writes(users):
     browser.force_login(users["clerk"])
     assert browser.get("/api/v1/me").status_code == 200
     assert browser.delete("/api/v1/auth/token").status_code in (401, 403)
+
+
+def test_an_unknown_api_path_answers_in_the_error_shape(client):
+    response = client.get("/api/v1/no-such-endpoint")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert client.get("/no-such-page/").status_code == 404
