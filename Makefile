@@ -7,7 +7,7 @@ PEOPLE ?= 20000
 ENTERPRISES ?= 3000
 SEED ?= 1
 
-.PHONY: run test setup migrate demo lint format browser-deps openapi clean
+.PHONY: run test setup migrate demo lint format system-deps browser-deps openapi clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,15 +23,21 @@ migrate: setup
 demo: migrate
 	$(PY) manage.py load_demo --people $(PEOPLE) --enterprises $(ENTERPRISES) --seed $(SEED)
 
-run: demo
+run: system-deps demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# Debian's Chromium and the CJK fonts for browser tests and PDFs (a browser download from a
-# registry does not work on these machines).
-browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
-		echo "Installing chromium and fonts-noto-cjk from Debian…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+# CJK fonts and Pango for PDF notices and guides (WeasyPrint), from Debian.
+system-deps:
+	@if ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! ldconfig -p | grep -q libpangoft2-1.0; then \
+		echo "Installing fonts-noto-cjk and Pango from Debian…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	fi
+
+# Debian's Chromium for browser tests (a browser download from a registry does not work here).
+browser-deps: system-deps
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		echo "Installing chromium from Debian…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
 lint: setup

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "onething.core",
     "onething.registries",
+    "onething.catalog",
     "onething.web",
     "onething.demo",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("onething.core.urls")),
     path("", include("onething.registries.urls")),
+    path("", include("onething.catalog.urls")),
     path("", include("onething.web.urls")),
 ]
 

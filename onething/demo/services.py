@@ -175,6 +175,7 @@ def load_demo_accounts(*, district_code: str) -> int:
 
 def load_demo_district(*, people: int, enterprises: int, seed: int, out=None) -> dict[str, int]:
     """Everything `make run` loads. Refused by production settings."""
+    from onething.catalog.loader import load_catalog
     from onething.registries.loader import load_legal_entities, load_population
 
     if settings.ONETHING_REFUSE_DEMO_PASSWORD:
@@ -189,4 +190,5 @@ def load_demo_district(*, people: int, enterprises: int, seed: int, out=None) ->
         "enterprises": load_legal_entities(seed=seed, size=enterprises),
     }
     report["accounts"] = load_demo_accounts(district_code=district)
+    report.update(load_catalog())
     return report

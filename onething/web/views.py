@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from onething.catalog.models import ServiceItem
 from onething.core.access import role_required
 from onething.core.models import Department, Region, Role
 from onething.core.models.people import APPLICANT_ROLES, STAFF_ROLES
@@ -30,7 +31,9 @@ def home(request):
         {
             "departments": Department.objects.visible_to(request.user),
             "towns": towns,
-            "q": request.GET.get("q", "").strip()[:50],
+            "popular": ServiceItem.objects.visible_to(request.user)
+            .filter(level=ServiceItem.Level.DISTRICT)
+            .order_by("-popularity")[:8],
         },
     )
 
@@ -64,6 +67,7 @@ def workbench(request):
         {
             "can_query_registries": request.user.role in STAFF_ROLES,
             "can_read_audit": request.user.role in (Role.SUPERVISOR, Role.SYSADMIN),
+            "can_manage_catalog": request.user.role in STAFF_ROLES,
         },
     )
 

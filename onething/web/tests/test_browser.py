@@ -19,10 +19,6 @@ def test_portal_home_lists_the_district_on_desktop_and_phone(page, live_server):
     page.set_viewport_size({"width": 375, "height": 812})
     page.reload()
     assert_accessible(page, "home, phone")
-    page.get_by_label("搜索办事事项").fill("出生登记")
-    page.get_by_role("button", name="搜索").click()
-    expect(page.get_by_role("status")).to_contain_text("事项目录正在建设中")
-    assert_accessible(page, "home, search notice")
 
 
 def test_elderly_mode_enlarges_text_and_targets_and_persists(page, live_server):

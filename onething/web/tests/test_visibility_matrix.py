@@ -5,12 +5,15 @@ checks those rules rather than repeating them. A new URL without an entry in END
 `test_every_url_has_a_matrix_entry`.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from onething.catalog import services as catalog_services
+from onething.catalog.tests.factories import BASE_ITEM
 from onething.core import services
 from onething.core.models import AuditEntry, Department, Region, Role, User
 from onething.registries.models import Enterprise, Person
@@ -30,6 +33,7 @@ STAFF = {"clerk", "reviewer", "dept-admin", "town-clerk", "supervisor"}
 APPLICANTS = {"citizen", "enterprise"}
 SIGNED_IN = set(ROLES) - {"anonymous"}
 ALL = set(ROLES)
+BUREAU = {"supervisor", "admin"}
 PURPOSE = "办件 WC2026-000123 核验"
 
 
@@ -139,6 +143,91 @@ ENDPOINTS = [
     Endpoint(
         "display/elderly/", "POST", one("/display/elderly/"), ALL, data={"on": "1"}, ok=(302,)
     ),
+    # Catalog: published items are public; drafts belong to their unit; reports to the bureau.
+    Endpoint("api/v1/items", "GET", one("/api/v1/items?q=cshh"), ALL),
+    Endpoint(
+        "api/v1/items/<code>", "GET", lambda ctx, r: [f"/api/v1/items/{ctx['item_code']}"], ALL
+    ),
+    Endpoint(
+        "api/v1/items/<code>/versions",
+        "GET",
+        lambda ctx, r: [f"/api/v1/items/{ctx['item_code']}/versions"],
+        ALL,
+    ),
+    Endpoint(
+        "api/v1/items/<code>/versions/<number>",
+        "GET",
+        lambda ctx, r: [f"/api/v1/items/{ctx['item_code']}/versions/1"],
+        ALL,
+    ),
+    *[
+        Endpoint(
+            f"api/v1/catalog/reports/{name}", "GET", one(f"/api/v1/catalog/reports/{name}"), BUREAU
+        )
+        for name in ("same-standard", "four-reductions", "online-availability", "consistency")
+    ],
+    Endpoint("items/", "GET", one("/items/?q=测试花卉"), ALL),
+    Endpoint("items/<str:code>/", "GET", lambda ctx, r: [f"/items/{ctx['item_code']}/"], ALL),
+    Endpoint(
+        "items/<str:code>/guide.pdf",
+        "GET",
+        lambda ctx, r: [f"/items/{ctx['item_code']}/guide.pdf"],
+        ALL,
+    ),
+    Endpoint(
+        "items/<str:code>/versions/",
+        "GET",
+        lambda ctx, r: [f"/items/{ctx['item_code']}/versions/"],
+        ALL,
+    ),
+    Endpoint(
+        "items/<str:code>/versions/<int:number>/",
+        "GET",
+        lambda ctx, r: [f"/items/{ctx['item_code']}/versions/1/"],
+        ALL,
+    ),
+    Endpoint("workbench/catalog/", "GET", one("/workbench/catalog/"), STAFF),
+    Endpoint(
+        "workbench/catalog/export.xlsx",
+        "GET",
+        one("/workbench/catalog/export.xlsx"),
+        STAFF - {"supervisor"},
+    ),
+    Endpoint(
+        "workbench/catalog/import/",
+        "POST",
+        one("/workbench/catalog/import/"),
+        STAFF - {"supervisor"},
+        ok=(302,),
+    ),
+    Endpoint(
+        "workbench/catalog/items/<str:code>/edit/",
+        "GET",
+        lambda ctx, r: [f"/workbench/catalog/items/{ctx['item_code']}/edit/"],
+        {"reviewer", "dept-admin"},
+    ),
+    Endpoint(
+        "workbench/catalog/drafts/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/workbench/catalog/drafts/{ctx['draft'].pk}/"],
+        {"reviewer", "dept-admin", "supervisor", "admin"},
+    ),
+    Endpoint(
+        "workbench/catalog/drafts/<int:pk>/<str:action>/",
+        "POST",
+        lambda ctx, r: [f"/workbench/catalog/drafts/{ctx['draft'].pk}/reject/"],
+        STAFF,
+        ok=(302,),
+    ),
+    Endpoint(
+        "workbench/catalog/reports/<str:name>/",
+        "GET",
+        lambda ctx, r: [
+            f"/workbench/catalog/reports/{n}/"
+            for n in ("same-standard", "four-reductions", "online-availability", "consistency")
+        ],
+        BUREAU,
+    ),
 ]
 
 
@@ -188,7 +277,19 @@ def ctx(users):
         actor=outsider, action="canary.read", kind="read", purpose="越界审计事由乙"
     )
     services.issue_api_token(user=users["admin"])
+    item = catalog_services.publish_item(
+        actor=None,
+        data=copy.deepcopy(BASE_ITEM),
+        implementer=catalog_services.implementer_for_department(
+            Department.objects.get(code="SCJG")
+        ),
+    )
+    draft_data = catalog_services.item_to_data(item)
+    draft_data["name"] = "越界草稿丙"
+    draft = catalog_services.save_draft(actor=users["reviewer"], item=item, data=draft_data)
     return {
+        "item_code": item.implementation_code,
+        "draft": draft,
         "gtl": gtl,
         "people": [in_town, elsewhere, own_person, rep],
         "enterprises": [ent_in_town, ent_elsewhere, own_ent],
@@ -239,6 +340,8 @@ def forbidden_strings(ctx, role, users):
         strings.add("越界审计事由乙")
     if role not in ("supervisor", "admin"):
         strings.add("越界公安人员甲")
+    if role not in ("reviewer", "dept-admin", "supervisor", "admin"):
+        strings.add("越界草稿丙")
     return strings
 
 

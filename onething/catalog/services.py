@@ -1,0 +1,483 @@
+"""State changes of the catalog: publishing items (with their immutable versions) and the
+draft → review → publish workflow. Each runs in one transaction and leaves an audit record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from onething.catalog import validation
+from onething.catalog.models import (
+    HandlingItem,
+    ItemDraft,
+    ItemKind,
+    ItemVersion,
+    Material,
+    ServiceItem,
+)
+from onething.catalog.search import search_columns
+from onething.core.errors import Conflict, NotAllowed, ServiceError
+from onething.core.identity import credit_code_from_parts
+from onething.core.models import Department, Region, Role, User
+from onething.core.services import record_audit
+
+
+@dataclass(frozen=True)
+class Implementer:
+    """The unit that implements an item: a department, a town or community office, or a unit
+    of another region (for the same-standard comparison)."""
+
+    name: str
+    credit_code: str
+    region: Region
+    department: Department | None = None
+
+
+def town_office_credit_code(region: Region) -> str:
+    """Synthetic credit code of a town or community office (demo: real codes are not offline)."""
+    prefix = "T" if region.level == Region.Level.TOWN else "C"
+    return credit_code_from_parts("1", "1", region.code[:6], f"{prefix}{region.code[6:]:0>7}"[-8:])
+
+
+def implementer_for_department(department: Department) -> Implementer:
+    return Implementer(department.full_name, department.credit_code, department.region, department)
+
+
+def implementer_for_region(region: Region) -> Implementer:
+    if region.level == Region.Level.TOWN:
+        office = "人民政府" if region.name.endswith("镇") else "办事处"
+        name = f"{region.parent.name}{region.name}{office}"
+    elif region.level == Region.Level.COMMUNITY:
+        name = f"{region.name}{'村民委员会' if region.name.endswith('村') else '居民委员会'}"
+    else:
+        name = f"{region.parent.name}{region.name}行政审批服务局"
+        code = credit_code_from_parts("1", "1", region.code[:6], "00000001")
+        return Implementer(name, code, region)
+    return Implementer(name, town_office_credit_code(region), region)
+
+
+def item_fields(data: dict, implementer: Implementer) -> dict:
+    """Model field values of a ServiceItem from validated item data."""
+    level = data["level"]
+    statutory, promised = data["statutory_limit"], data["promised_limit"]
+    cross = data.get("cross_region") or {}
+    topics = [*data.get("topics_person", []), *data.get("topics_enterprise", [])]
+    handling_names = [h["name"] for h in data["handling_items"]]
+    return {
+        "base_code": data["base_code"],
+        "implementation_code": validation.implementation_code(
+            implementer.credit_code, level, data["base_code"]
+        ),
+        "name": data["name"],
+        "level": level,
+        "department": implementer.department,
+        "region": implementer.region,
+        "implementing_unit": implementer.name,
+        "implementing_credit_code": implementer.credit_code,
+        "for_person": "person" in data["audience"],
+        "for_enterprise": "enterprise" in data["audience"],
+        "legal_basis": data["legal_basis"].strip(),
+        "conditions": (data.get("conditions") or "").strip(),
+        "statutory_days": statutory["days"],
+        "statutory_unit": statutory["unit"],
+        "statutory_note": statutory.get("note") or "",
+        "promised_days": promised["days"],
+        "promised_unit": promised["unit"],
+        "promised_note": promised.get("note") or "",
+        "case_type": data["case_type"],
+        "visits": data["visits"],
+        "online_depth": data["online_depth"],
+        "special_procedures": data.get("special_procedures") or [],
+        "fees": data.get("fees") or [],
+        "steps": data.get("steps") or [],
+        "place": data.get("place") or "",
+        "hours": data.get("hours") or "",
+        "phone": str(data.get("phone") or ""),
+        "complaint_phone": str(data.get("complaint_phone") or ""),
+        "online_url": data.get("online_url") or "",
+        "in_hall": data.get("in_hall", True),
+        "express": data.get("express", False),
+        "online_payment": data.get("online_payment", False),
+        "appointment": data.get("appointment", False),
+        "terminal": data.get("terminal", False),
+        "cross_region_mode": cross.get("mode", ""),
+        "cross_region_partners": cross.get("partners", []),
+        "intermediary_services": data.get("intermediary_services") or [],
+        "result_type": (data.get("result") or {}).get("type", ""),
+        "result_name": (data.get("result") or {}).get("name", ""),
+        "result_sample": bool((data.get("result") or {}).get("sample", False)),
+        "topics_person": data.get("topics_person") or [],
+        "topics_enterprise": data.get("topics_enterprise") or [],
+        "keywords": data.get("keywords") or [],
+        "faqs": data.get("faqs") or [],
+        "popularity": data.get("popularity", 0),
+        "illustrative": data.get("illustrative") or [],
+        **search_columns(
+            name=data["name"],
+            keywords=data.get("keywords") or [],
+            handling_names=handling_names,
+            topics=topics,
+        ),
+    }
+
+
+MATERIAL_FIELDS = [
+    "name",
+    "kind",
+    "form",
+    "required",
+    "source",
+    "originals",
+    "copies",
+    "blank_form",
+    "sample",
+    "acceptance_standard",
+    "legal_basis",
+    "replaceable_by",
+    "situation",
+    "notes",
+]
+
+
+def build_children(item: ServiceItem, data: dict) -> tuple[list[HandlingItem], list[Material]]:
+    """Unsaved handling items and materials of `item` (codes: item code + 2 / + 3 digits)."""
+    handling_items, materials = [], []
+    number = 0
+    for h, handling in enumerate(data["handling_items"], start=1):
+        row = HandlingItem(
+            item=item,
+            code=f"{item.implementation_code}{h:02d}",
+            name=handling["name"],
+            variant=handling["variant"],
+            sort_order=h,
+        )
+        handling_items.append(row)
+        for m, material in enumerate(handling.get("materials") or [], start=1):
+            number += 1
+            values = {name: material.get(name) for name in MATERIAL_FIELDS}
+            values.update(
+                {
+                    k: values[k] or ""
+                    for k in (
+                        "kind",
+                        "source",
+                        "acceptance_standard",
+                        "legal_basis",
+                        "replaceable_by",
+                        "situation",
+                        "notes",
+                    )
+                }
+            )
+            values["required"] = bool(material.get("required", True))
+            values["originals"] = material.get("originals") or 0
+            values["copies"] = material.get("copies") or 0
+            values["blank_form"] = bool(material.get("blank_form"))
+            values["sample"] = bool(material.get("sample"))
+            materials.append(
+                Material(
+                    handling_item=row,
+                    code=f"{item.implementation_code}{number:03d}",
+                    sort_order=m,
+                    **values,
+                )
+            )
+    return handling_items, materials
+
+
+def item_to_data(item: ServiceItem) -> dict:
+    """An item with its handling items and materials, in the shape of the catalog files; this
+    is what a version freezes."""
+    data = {
+        "implementation_code": item.implementation_code,
+        "implementing_unit": item.implementing_unit,
+        "implementing_credit_code": item.implementing_credit_code,
+        "region": item.region.code,
+        "department": item.department.code if item.department_id else None,
+        "base_code": item.base_code,
+        "name": item.name,
+        "kind": item.kind.code,
+        "level": item.level,
+        "audience": [
+            a for a, on in (("person", item.for_person), ("enterprise", item.for_enterprise)) if on
+        ],
+        "legal_basis": item.legal_basis,
+        "conditions": item.conditions,
+        "statutory_limit": {
+            "days": item.statutory_days,
+            "unit": item.statutory_unit,
+            "note": item.statutory_note,
+        },
+        "promised_limit": {
+            "days": item.promised_days,
+            "unit": item.promised_unit,
+            "note": item.promised_note,
+        },
+        "case_type": item.case_type,
+        "visits": item.visits,
+        "online_depth": item.online_depth,
+        "cross_region": {"mode": item.cross_region_mode, "partners": item.cross_region_partners}
+        if item.cross_region_mode
+        else None,
+        "result": {
+            "type": item.result_type,
+            "name": item.result_name,
+            "sample": item.result_sample,
+        },
+        "handling_items": [
+            {
+                "code": h.code,
+                "name": h.name,
+                "variant": h.variant,
+                "materials": [
+                    {"code": m.code, **{name: getattr(m, name) for name in MATERIAL_FIELDS}}
+                    for m in h.materials.all()
+                ],
+            }
+            for h in item.handling_items.all()
+        ],
+    }
+    for name in (
+        "special_procedures",
+        "fees",
+        "steps",
+        "place",
+        "hours",
+        "phone",
+        "complaint_phone",
+        "online_url",
+        "in_hall",
+        "express",
+        "online_payment",
+        "appointment",
+        "terminal",
+        "intermediary_services",
+        "topics_person",
+        "topics_enterprise",
+        "keywords",
+        "faqs",
+        "popularity",
+        "illustrative",
+    ):
+        data[name] = getattr(item, name)
+    return data
+
+
+def _refuse_problems(data: dict) -> None:
+    problems = validation.item_problems(data)
+    if problems:
+        raise ServiceError(
+            f"事项“{data.get('name', '')}”有{len(problems)}处需要修改，未发布",
+            fields={p.field: p.message for p in problems},
+        )
+
+
+def publish_item(
+    *, actor: User | None, data: dict, implementer: Implementer, note: str = "", request=None
+) -> ServiceItem:
+    """Create or replace the published state of one item and freeze it as a new version."""
+    _refuse_problems(data)
+    fields = item_fields(data, implementer)
+    with transaction.atomic():
+        kind = ItemKind.objects.get(code=data["kind"])
+        item = (
+            ServiceItem.objects.select_for_update()
+            .filter(implementation_code=fields["implementation_code"])
+            .first()
+        )
+        before = item.current_version.number if item and item.current_version_id else None
+        if item is None:
+            item = ServiceItem(kind=kind, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(item, name, value)
+            item.kind = kind
+            item.handling_items.all().delete()
+        item.full_clean(exclude=["current_version"])
+        item.save()
+        handling_items, materials = build_children(item, data)
+        HandlingItem.objects.bulk_create(handling_items)
+        Material.objects.bulk_create(materials)
+        version = ItemVersion.objects.create(
+            item=item,
+            number=(before or 0) + 1,
+            snapshot=item_to_data(item),
+            published_by=actor if actor and actor.is_authenticated else None,
+            note=note,
+        )
+        item.current_version = version
+        item.save(update_fields=["current_version"])
+        record_audit(
+            actor=actor,
+            action="catalog.serviceitem.publish",
+            obj=item,
+            request=request,
+            before={"version": before},
+            after={"version": version.number, "note": note},
+        )
+    return item
+
+
+# --- Drafts: draft → review → publish ---------------------------------------------------------
+
+EDITOR_ROLES = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
+PUBLISHER_ROLES = (Role.DEPARTMENT_ADMIN, Role.SUPERVISOR)
+
+
+def _implementer_of(draft: ItemDraft) -> Implementer:
+    if draft.department_id:
+        return implementer_for_department(draft.department)
+    return implementer_for_region(draft.region)
+
+
+def save_draft(
+    *, actor: User, item: ServiceItem | None, data: dict, note: str = "", request=None
+) -> ItemDraft:
+    """Start (or replace) a draft of `item` — or of a new item of the actor's unit."""
+    if actor.role not in EDITOR_ROLES:
+        raise NotAllowed("只有部门工作人员可以编辑事项")
+    department = actor.department if actor.department_id else None
+    region = actor.department.region if department else actor.town
+    if item is not None and (
+        item.department_id != (department.pk if department else None)
+        or (department is None and item.region_id != region.pk)
+    ):
+        raise NotAllowed("只能编辑本单位实施的事项")
+    with transaction.atomic():
+        draft = ItemDraft.objects.create(
+            item=item,
+            department=department,
+            region=region,
+            data=data,
+            created_by=actor,
+            note=note,
+        )
+        record_audit(
+            actor=actor,
+            action="catalog.itemdraft.create",
+            obj=draft,
+            after={"item": item.pk if item else None},
+            request=request,
+        )
+    return draft
+
+
+def _transition(*, actor, draft_id, allowed_from, to, roles, action, request=None, check=None):
+    if actor.role not in roles:
+        raise NotAllowed("您的角色不能执行此操作")
+    with transaction.atomic():
+        draft = ItemDraft.objects.visible_to(actor).select_for_update().filter(pk=draft_id).first()
+        if draft is None:
+            raise ServiceError("草稿不存在或无权查看", code="not_found")
+        if draft.status not in allowed_from:
+            raise Conflict(f"草稿当前为“{draft.get_status_display()}”，不能执行此操作")
+        if check:
+            check(draft)
+        before = draft.status
+        draft.status = to
+        draft.save(update_fields=["status", "updated_at"])
+        record_audit(
+            actor=actor,
+            action=action,
+            obj=draft,
+            before={"status": before},
+            after={"status": to},
+            request=request,
+        )
+        return draft
+
+
+def submit_draft(*, actor: User, draft_id: int, request=None) -> ItemDraft:
+    """Send a draft for review; it must already satisfy every publishing rule."""
+    return _transition(
+        actor=actor,
+        draft_id=draft_id,
+        allowed_from={ItemDraft.Status.DRAFT, ItemDraft.Status.REJECTED},
+        to=ItemDraft.Status.IN_REVIEW,
+        roles=EDITOR_ROLES,
+        action="catalog.itemdraft.submit",
+        request=request,
+        check=lambda d: _refuse_problems(d.data),
+    )
+
+
+def reject_draft(*, actor: User, draft_id: int, request=None) -> ItemDraft:
+    return _transition(
+        actor=actor,
+        draft_id=draft_id,
+        allowed_from={ItemDraft.Status.IN_REVIEW},
+        to=ItemDraft.Status.REJECTED,
+        roles=PUBLISHER_ROLES,
+        action="catalog.itemdraft.reject",
+        request=request,
+    )
+
+
+def publish_draft(*, actor: User, draft_id: int, request=None) -> ServiceItem:
+    """A reviewer other than the author publishes a reviewed draft as the item's next version."""
+    if actor.role not in PUBLISHER_ROLES:
+        raise NotAllowed("只有部门管理员或监督人员可以发布事项")
+    with transaction.atomic():
+        draft = ItemDraft.objects.visible_to(actor).select_for_update().filter(pk=draft_id).first()
+        if draft is None:
+            raise ServiceError("草稿不存在或无权查看", code="not_found")
+        if draft.status != ItemDraft.Status.IN_REVIEW:
+            raise Conflict(f"草稿当前为“{draft.get_status_display()}”，须先提交审核")
+        if draft.created_by_id == actor.pk:
+            raise NotAllowed("起草人不能发布自己的草稿，须由他人审核")
+        item = publish_item(
+            actor=actor,
+            data=draft.data,
+            implementer=_implementer_of(draft),
+            note=draft.note,
+            request=request,
+        )
+        draft.status, draft.item = ItemDraft.Status.PUBLISHED, item
+        draft.save(update_fields=["status", "item", "updated_at"])
+    return item
+
+
+def import_drafts(*, actor: User, content: bytes, request=None) -> list[ItemDraft]:
+    """Drafts from an Excel workbook of the actor's unit; all or nothing (excel.ImportInvalid)."""
+    from onething.catalog import excel
+
+    if actor.role not in EDITOR_ROLES:
+        raise NotAllowed("只有部门工作人员可以导入事项")
+    entries = excel.import_items(content)
+    department = actor.department if actor.department_id else None
+    region = department.region if department else actor.town
+    own = (
+        ServiceItem.objects.filter(department=department)
+        if department
+        else ServiceItem.objects.filter(region=region, department__isnull=True)
+    )
+    existing = {i.implementation_code: i for i in own}
+    errors = [
+        excel.CellError(
+            "事项", 0, "实施编码", f"{data['implementation_code']} 不是本单位实施的事项"
+        )
+        for data in entries
+        if data.get("implementation_code") and data["implementation_code"] not in existing
+    ]
+    if errors:
+        raise excel.ImportInvalid(errors)
+    with transaction.atomic():
+        drafts = [
+            ItemDraft.objects.create(
+                item=existing.get(data.get("implementation_code") or ""),
+                department=department,
+                region=region,
+                data=data,
+                created_by=actor,
+                note="Excel 导入",
+            )
+            for data in entries
+        ]
+        record_audit(
+            actor=actor,
+            action="catalog.itemdraft.import",
+            request=request,
+            after={"drafts": [d.pk for d in drafts]},
+        )
+    return drafts
