@@ -103,7 +103,7 @@ def _write_cell(value, kind: str):
     if kind == "bool":
         return YES if value else NO
     if kind == "json":
-        return json.dumps(value, ensure_ascii=False) if value not in (None, [], {}) else ""
+        return json.dumps(value, ensure_ascii=False) if value is not None else ""
     if kind == "audience":
         return "、".join(AUDIENCE[a] for a in value or [])
     if kind in _CODES:
