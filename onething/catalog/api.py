@@ -151,3 +151,31 @@ def consistency(request):
     """Consistency defects of published items and of drafts awaiting review."""
     _bureau(request)
     return reports.consistency(request.user)
+
+
+class DelegationOut(Schema):
+    item_code: str
+    item_name: str
+    from_unit: str
+    to: str
+    delegated_on: dt.date
+    document: str
+    is_illustrative: bool
+
+
+@router.get("delegations", auth=None, response=list[DelegationOut])
+def list_delegations(request, to: str = ""):
+    """赋权事项: powers delegated to the park (`to=JKQ`) or a town (`to=<town code>`)."""
+    return [delegation_out(d) for d in selectors.delegations(request.user, to)]
+
+
+def delegation_out(d) -> dict:
+    return {
+        "item_code": d.item.implementation_code,
+        "item_name": d.item.name,
+        "from_unit": d.item.implementing_unit,
+        "to": d.to_department.name if d.to_department_id else d.to_town.name,
+        "delegated_on": d.delegated_on,
+        "document": d.document,
+        "is_illustrative": d.is_illustrative,
+    }

@@ -224,6 +224,9 @@ class ItemVersionQuerySet(PublicQuerySet):
     def delete(self):
         raise PermissionError("已发布的事项版本不能删除")
 
+    def update(self, **kwargs):
+        raise PermissionError("已发布的事项版本不能修改")
+
 
 class ItemVersion(models.Model):
     """An immutable, published state of one item with its handling items and materials."""
@@ -328,3 +331,47 @@ class Synonym(models.Model):
 
     def __str__(self):
         return f"{self.term} ↔ {self.alias}"
+
+
+class Delegation(models.Model):
+    """赋权: an item's power delegated to a town or to the park, with date and document."""
+
+    item = models.ForeignKey(
+        ServiceItem, verbose_name="原实施事项", on_delete=models.PROTECT, related_name="delegations"
+    )
+    to_department = models.ForeignKey(
+        Department,
+        verbose_name="承接园区",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations_received",
+    )
+    to_town = models.ForeignKey(
+        Region,
+        verbose_name="承接乡镇街道",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="delegations_received",
+        limit_choices_to={"level": "town"},
+    )
+    delegated_on = models.DateField("赋权日期")
+    document = models.CharField("赋权文件", max_length=200)
+    is_illustrative = models.BooleanField("示意数据", default=False)
+
+    objects = PublicQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "赋权事项"
+        ordering = ["-delegated_on", "item"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(to_department__isnull=True) ^ models.Q(to_town__isnull=True),
+                name="delegation_to_exactly_one_unit",
+                violation_error_message="赋权对象须为一个园区或一个乡镇街道",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.item.name} → {self.to_department or self.to_town}"

@@ -41,3 +41,14 @@ def item_summary(item: ServiceItem, implementers: int = 1) -> dict:
         "popularity": item.popularity,
         "implementers": implementers,
     }
+
+
+def delegations(user, to: str = ""):
+    from django.db.models import Q
+
+    from onething.catalog.models import Delegation
+
+    rows = Delegation.objects.visible_to(user).select_related("item", "to_department", "to_town")
+    if to:
+        rows = rows.filter(Q(to_department__code=to) | Q(to_town__code=to))
+    return rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from onething.catalog import validation
 from onething.catalog.models import (
@@ -274,9 +275,19 @@ def _refuse_problems(data: dict) -> None:
 
 
 def publish_item(
-    *, actor: User | None, data: dict, implementer: Implementer, note: str = "", request=None
+    *,
+    actor: User | None,
+    data: dict,
+    implementer: Implementer,
+    note: str = "",
+    published_at=None,
+    request=None,
 ) -> ServiceItem:
-    """Create or replace the published state of one item and freeze it as a new version."""
+    """Create or replace the published state of one item and freeze it as a new version.
+
+    `published_at` is for entering a historical catalog (e.g. the 2021 baseline of the four
+    reductions); it must not be earlier than the item's latest version.
+    """
     _refuse_problems(data)
     fields = item_fields(data, implementer)
     with transaction.atomic():
@@ -299,12 +310,16 @@ def publish_item(
         handling_items, materials = build_children(item, data)
         HandlingItem.objects.bulk_create(handling_items)
         Material.objects.bulk_create(materials)
+        latest = item.current_version.published_at if before else None
+        if published_at and latest and published_at < latest:
+            raise Conflict("历史版本的发布时间不能早于现行版本")
         version = ItemVersion.objects.create(
             item=item,
             number=(before or 0) + 1,
             snapshot=item_to_data(item),
             published_by=actor if actor and actor.is_authenticated else None,
             note=note,
+            published_at=published_at or timezone.now(),
         )
         item.current_version = version
         item.save(update_fields=["current_version"])

@@ -9,6 +9,7 @@ urlpatterns = [
     path("items/<str:code>/guide.pdf", views.guide_pdf, name="guide_pdf"),
     path("items/<str:code>/versions/", views.versions, name="versions"),
     path("items/<str:code>/versions/<int:number>/", views.version_detail, name="version"),
+    path("delegations/<str:to>/", views.delegations, name="delegations"),
     path("workbench/catalog/", views.workbench, name="workbench"),
     path("workbench/catalog/export.xlsx", views.export_workbook, name="export"),
     path("workbench/catalog/import/", views.import_workbook, name="import"),

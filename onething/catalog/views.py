@@ -139,6 +139,18 @@ def version_detail(request, code: str, number: int):
     return render(request, "catalog/version.html", {"item": item, "version": version})
 
 
+def delegations(request, to: str):
+    """The published list of powers delegated to the park or a town (赋权事项目录)."""
+    unit = Department.objects.filter(code=to).first() or Region.objects.filter(code=to).first()
+    if unit is None:
+        raise Http404
+    return render(
+        request,
+        "catalog/delegations.html",
+        {"unit": unit, "delegations": selectors.delegations(request.user, to)},
+    )
+
+
 # --- Staff: the unit's items, drafts, Excel ---------------------------------------------------
 
 

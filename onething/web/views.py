@@ -55,6 +55,10 @@ def region_detail(request, code: str):
             "children": children,
             "children_label": children[0].get_level_display() if children else "",
             "has_demo_children": any(c.is_demo for c in children),
+            "nearby": ServiceItem.objects.visible_to(request.user)
+            .filter(region=region, level=ServiceItem.Level.VILLAGE)
+            .order_by("-popularity"),
+            "park": Department.objects.filter(kind=Department.Kind.PARK).first(),
         },
     )
 

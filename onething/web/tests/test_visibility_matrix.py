@@ -166,6 +166,8 @@ ENDPOINTS = [
         )
         for name in ("same-standard", "four-reductions", "online-availability", "consistency")
     ],
+    Endpoint("api/v1/delegations", "GET", one("/api/v1/delegations?to=JKQ"), ALL),
+    Endpoint("delegations/<str:to>/", "GET", one("/delegations/JKQ/"), ALL),
     Endpoint("items/", "GET", one("/items/?q=测试花卉"), ALL),
     Endpoint("items/<str:code>/", "GET", lambda ctx, r: [f"/items/{ctx['item_code']}/"], ALL),
     Endpoint(
