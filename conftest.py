@@ -12,10 +12,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 TEST_PEOPLE, TEST_ENTERPRISES, TEST_SEED = 400, 60, 1
 
 
-def load_test_district():
+def load_test_district(*, catalog: bool = True):
     from onething.demo.services import load_demo_district
 
-    return load_demo_district(people=TEST_PEOPLE, enterprises=TEST_ENTERPRISES, seed=TEST_SEED)
+    return load_demo_district(
+        people=TEST_PEOPLE, enterprises=TEST_ENTERPRISES, seed=TEST_SEED, catalog=catalog
+    )
 
 
 @pytest.fixture(scope="session")
@@ -30,7 +32,8 @@ def district(db):
     from onething.core.models import User
 
     if not User.objects.filter(username="admin").exists():
-        load_test_district()
+        # After a browser test emptied the database; browser tests publish the items they use.
+        load_test_district(catalog=False)
 
 
 @pytest.fixture

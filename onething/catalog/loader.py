@@ -8,11 +8,14 @@ them to show. Loading again changes nothing.
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from onething.catalog import services, validation
 from onething.catalog.models import (
@@ -29,6 +32,8 @@ from onething.core.models import Department, Region
 from onething.core.services import record_audit
 
 DATA_DIR = Path(__file__).parent / "data" / "items"
+BASELINE_FILE = Path(__file__).parent / "data" / "baseline-2021.yaml"
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # The national code table (RULES.md "Service-item catalog"); on_application = 依申请6类 + 公共服务.
 ITEM_KINDS = [
@@ -76,7 +81,7 @@ def read_files(directory: Path = DATA_DIR) -> list[tuple[str, int, dict]]:
     entries = []
     for path in sorted(directory.glob("*.yaml")):
         try:
-            items = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            items = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
         except yaml.YAMLError as error:
             raise ServiceError(f"{path.name} 不是有效的 YAML：{error}") from error
         entries.extend((path.name, index, item) for index, item in enumerate(items))
@@ -121,19 +126,21 @@ def load_catalog(directory: Path = DATA_DIR) -> dict[str, int]:
         if blocking:
             continue
         for implementer in implementers:
-            fields = services.item_fields(data, implementer)
+            code = validation.implementation_code(
+                implementer.credit_code, data["level"], data["base_code"]
+            )
             if problems:
                 if (data["base_code"], implementer.region.pk) not in drafted:
                     to_draft.append((data, implementer))
-            elif fields["implementation_code"] not in existing:
-                existing.add(fields["implementation_code"])
-                to_publish.append((data, fields))
+            elif code not in existing:
+                existing.add(code)
+                to_publish.append((data, services.item_fields(data, implementer)))
     if errors:
         raise ServiceError(
             f"目录文件有{len(errors)}处错误，未载入任何事项",
             fields={str(i + 1): e for i, e in enumerate(errors)},
         )
-    published = _bulk_publish(to_publish)
+    published = _bulk_publish(to_publish, baselines=read_baselines(directory))
     for data, implementer in to_draft:
         ItemDraft.objects.create(
             department=implementer.department,
@@ -151,7 +158,7 @@ def load_catalog(directory: Path = DATA_DIR) -> dict[str, int]:
     return {"item_kinds_and_synonyms": added, "items": published, "drafts": len(to_draft)}
 
 
-def _bulk_publish(entries: list[tuple[dict, dict]]) -> int:
+def _bulk_publish(entries: list[tuple[dict, dict]], baselines: dict | None = None) -> int:
     if not entries:
         return 0
     kinds = {k.code: k for k in ItemKind.objects.all()}
@@ -172,14 +179,90 @@ def _bulk_publish(entries: list[tuple[dict, dict]]) -> int:
         .select_related("kind", "region", "department")
         .prefetch_related("handling_items__materials")
     )
-    versions = ItemVersion.objects.bulk_create(
-        [
-            ItemVersion(item=item, number=1, snapshot=services.item_to_data(item), note="初始发布")
-            for item in fresh
-        ],
-        batch_size=500,
-    )
+    versions = []
+    for item in fresh:
+        current = services.item_to_data(item)
+        baseline = (baselines or {}).get(item.implementation_code)
+        if baseline is not None:
+            versions.append(
+                ItemVersion(
+                    item=item,
+                    number=1,
+                    snapshot=_baseline_snapshot(current, baseline),
+                    published_at=baseline["published_at"],
+                    note="改革前（示意数据）",
+                )
+            )
+        versions.append(
+            ItemVersion(
+                item=item,
+                number=2 if baseline else 1,
+                snapshot=current,
+                note="现行版本" if baseline else "初始发布",
+            )
+        )
+    versions = ItemVersion.objects.bulk_create(versions, batch_size=500)
+    latest = {}
     for version in versions:
+        if version.number >= latest.get(version.item_id, (0, None))[0]:
+            latest[version.item_id] = (version.number, version)
+    for _, version in latest.values():
         version.item.current_version = version
-    ServiceItem.objects.bulk_update([v.item for v in versions], ["current_version"], batch_size=500)
+    ServiceItem.objects.bulk_update(
+        [v.item for _, v in latest.values()], ["current_version"], batch_size=500
+    )
     return len(items)
+
+
+def read_baselines(directory: Path) -> dict[str, dict]:
+    """The pre-reform state of some demo items (the four-reductions baseline), by item code.
+
+    Only for the demo catalog folder; a baseline whose item is unknown is ignored.
+    """
+    if directory != DATA_DIR or not BASELINE_FILE.exists():
+        return {}
+    entries = yaml.load(BASELINE_FILE.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
+    baselines = {}
+    for entry in entries:
+        department = Department.objects.filter(code=entry["implementer"]).first()
+        if department is None:
+            continue
+        # Baselines are district-level items of a department (level 4).
+        code = validation.implementation_code(department.credit_code, 4, entry["base_code"])
+        day = entry["published_on"]
+        baselines[code] = {
+            **entry,
+            "published_at": timezone.make_aware(dt.datetime(day.year, day.month, day.day, 10)),
+        }
+    return baselines
+
+
+def _baseline_snapshot(current: dict, baseline: dict) -> dict:
+    snapshot = copy.deepcopy(current)
+    snapshot["promised_limit"]["days"] = baseline["promised_days"]
+    snapshot["visits"] = baseline["visits"]
+    snapshot["online_depth"] = baseline["online_depth"]
+    snapshot["steps"] = baseline.get("steps", snapshot["steps"])
+    snapshot["fees"] = [*snapshot["fees"], *baseline.get("fees", [])]
+    first = snapshot["handling_items"][0]
+    for name in baseline.get("extra_materials", []):
+        first["materials"].append(
+            {
+                "code": "",
+                "name": name,
+                "kind": "证明",
+                "form": "paper",
+                "required": True,
+                "source": "申请人自备",
+                "originals": 1,
+                "copies": 0,
+                "blank_form": False,
+                "sample": False,
+                "acceptance_standard": "",
+                "legal_basis": "",
+                "replaceable_by": "",
+                "situation": "",
+                "notes": "改革后取消",
+            }
+        )
+    return snapshot

@@ -161,7 +161,7 @@ def four_reductions(user, baseline: dt.date) -> dict:
                 totals[group][measure]["after"] += after[measure]
     rows = []
     for group in sorted(totals, key=lambda g: (g == "合计", g)):
-        row = {"unit": group, "items": counted[group]}
+        row = {"unit": group, "item_count": counted[group]}
         for measure, label in MEASURES:
             before, after = totals[group][measure]["before"], totals[group][measure]["after"]
             row[measure] = {

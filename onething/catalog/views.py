@@ -66,7 +66,7 @@ class SearchForm(forms.Form):
 
 
 def search(request):
-    form = SearchForm(request.GET or None)
+    form = SearchForm(request.GET)
     hits, page = [], None
     if form.is_valid():
         data = dict(form.cleaned_data)
@@ -334,7 +334,7 @@ def _report_rows(name: str, data: dict) -> tuple[list[str], list[list]]:
             for part in ("（前）", "（后）", "（减少）")
         ]
         rows = [
-            [r["unit"], r["items"]]
+            [r["unit"], r["item_count"]]
             + [r[m][k] for m, _ in reports.MEASURES for k in ("before", "after", "reduction")]
             for r in data["results"]
         ]

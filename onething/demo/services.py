@@ -173,9 +173,11 @@ def load_demo_accounts(*, district_code: str) -> int:
     return added
 
 
-def load_demo_district(*, people: int, enterprises: int, seed: int, out=None) -> dict[str, int]:
+def load_demo_district(
+    *, people: int, enterprises: int, seed: int, catalog: bool = True
+) -> dict[str, int]:
     """Everything `make run` loads. Refused by production settings."""
-    from onething.catalog.loader import load_catalog
+    from onething.catalog.loader import ensure_code_tables, load_catalog
     from onething.registries.loader import load_legal_entities, load_population
 
     if settings.ONETHING_REFUSE_DEMO_PASSWORD:
@@ -190,5 +192,5 @@ def load_demo_district(*, people: int, enterprises: int, seed: int, out=None) ->
         "enterprises": load_legal_entities(seed=seed, size=enterprises),
     }
     report["accounts"] = load_demo_accounts(district_code=district)
-    report.update(load_catalog())
+    report.update(load_catalog() if catalog else {"item_kinds_and_synonyms": ensure_code_tables()})
     return report

@@ -66,7 +66,7 @@ def test_four_reductions_compare_with_the_catalog_on_the_baseline_date(users):
         if total is None:
             return {"items": 0, **{m: (0, 0) for m in measures}}
         return {
-            "items": total["items"],
+            "items": total["item_count"],
             **{m: (total[m]["before"], total[m]["after"]) for m in measures},
         }
 
