@@ -59,6 +59,7 @@ def build_catalog(target: int) -> int:
     from onething.catalog.loader import _bulk_publish, ensure_code_tables, load_catalog, read_files
     from onething.catalog.models import ServiceItem
     from onething.catalog.tests.factories import BASE_ITEM
+    from onething.catalog.validation import item_problems
     from onething.core.models import Region
     from onething.core.regions import load_regions
     from onething.demo.services import generate_communities, load_departments
@@ -69,7 +70,11 @@ def build_catalog(target: int) -> int:
     ensure_code_tables()
     if any(read_files()):
         load_catalog()
-        sources = [data for _, _, data in read_files() if str(data.get("implementer")).isupper()]
+        sources = [
+            data
+            for _, _, data in read_files()
+            if str(data.get("implementer")).isupper() and not item_problems(data)
+        ]
     else:
         sources = [copy.deepcopy(BASE_ITEM)]
     others = Region.objects.filter(level="district").exclude(code="430112").select_related("parent")

@@ -6,7 +6,7 @@ from django.http import Http404
 from ninja import Query, Router, Schema
 
 from onething.catalog import reports, selectors
-from onething.catalog.search import SearchFilters, search_items
+from onething.catalog.search import SearchFilters, load_items, search_items
 from onething.core.errors import NotAllowed
 from onething.core.models import Role
 
@@ -61,7 +61,7 @@ def list_items(request, filters: Query[ItemQuery], limit: int = 20, offset: int 
         "count": len(hits),
         "results": [
             selectors.item_summary(hit.item, hit.implementers)
-            for hit in hits[offset : offset + limit]
+            for hit in load_items(hits[offset : offset + limit])
         ],
     }
 

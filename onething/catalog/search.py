@@ -10,7 +10,7 @@ candidates.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db.models import Q
 from pypinyin import Style, lazy_pinyin
@@ -35,8 +35,10 @@ def search_columns(
     """The precomputed columns of one item: the name comes first in each."""
     phrases = [name, *keywords]
     pinyins = [to_pinyin(p) for p in phrases]
+    # Three lines: the name, the keywords, the handling items' names (tab-separated), so scoring
+    # can tell them apart without loading the item.
     return {
-        "search_words": "\n".join([name, *keywords, *handling_names]),
+        "search_words": "\n".join([name, "\t".join(keywords), "\t".join(handling_names)]),
         "pinyin_full": " ".join(full for full, _ in pinyins),
         "pinyin_initials": " ".join(initials for _, initials in pinyins),
         "facets": "|" + "|".join(topics) + "|" if topics else "",
@@ -55,10 +57,29 @@ class SearchFilters:
 
 @dataclass
 class SearchHit:
-    item: ServiceItem
+    """One ranked result; `item` is loaded only for the page shown (`load_items`)."""
+
+    item_id: int
     score: float
+    popularity: int
+    code: str
     implementers: int = 1
-    matched: list[str] = field(default_factory=list)
+    item: ServiceItem | None = None
+
+
+# Only these columns are read for ranking: building model instances for up to 1,500 candidates
+# cost more than the query itself.
+_RANKING_COLUMNS = (
+    "id",
+    "name",
+    "search_words",
+    "pinyin_full",
+    "pinyin_initials",
+    "popularity",
+    "implementation_code",
+    "base_code",
+    "level",
+)
 
 
 def expand_synonyms(text: str) -> dict[str, float]:
@@ -96,10 +117,9 @@ def apply_filters(items, filters: SearchFilters):
     return items
 
 
-def _score_text(item: ServiceItem, variants: dict[str, float]) -> float:
-    name = item.name
-    words = item.search_words.split("\n")
-    keywords, handling = words[1 : 1 + len(item.keywords)], words[1 + len(item.keywords) :]
+def _score_text(name: str, words: str, variants: dict[str, float]) -> float:
+    _, keywords, handling = [*words.split("\n"), "", ""][:3]
+    keywords, handling = keywords.split("\t"), handling.split("\t")
     best = 0.0
     for variant, weight in variants.items():
         if name == variant:
@@ -118,9 +138,9 @@ def _score_text(item: ServiceItem, variants: dict[str, float]) -> float:
     return best
 
 
-def _score_pinyin(item: ServiceItem, query: str) -> float:
-    fulls, initials = item.pinyin_full.split(" "), item.pinyin_initials.split(" ")
-    name_full, name_initials = fulls[0], initials[0]
+def _score_pinyin(full: str, initials: str, query: str) -> float:
+    fulls, initials_ = full.split(" "), initials.split(" ")
+    name_full, name_initials = fulls[0], initials_[0]
     if name_initials == query or name_full == query:
         return 90
     if name_initials.startswith(query):
@@ -131,7 +151,7 @@ def _score_pinyin(item: ServiceItem, query: str) -> float:
         return 55
     if query in name_full:
         return 50
-    if any(query in k for k in fulls[1:] + initials[1:]):
+    if any(query in k for k in fulls[1:] + initials_[1:]):
         return 40
     return 0
 
@@ -141,47 +161,49 @@ def search_items(items, query: str, filters: SearchFilters | None = None) -> lis
 
     Items implemented the same way by many towns or communities (same base code, level 5 or 6)
     come back as one hit carrying how many units implement them, unless a town is chosen.
+    Call `load_items` on the hits you show.
     """
     items = apply_filters(items, filters or SearchFilters())
     query = _SPACES.sub("", (query or "").strip().lower())[:40]
     if not query:
-        hits = [
-            SearchHit(item, 0)
-            for item in items.order_by("-popularity", "implementation_code")[:MAX_CANDIDATES]
-        ]
-        return _group(hits, filters)
-    if _ASCII.match(query):
+        candidates = items
+        score = lambda row: 0.0  # noqa: E731
+    elif _ASCII.match(query):
         candidates = items.filter(
             Q(pinyin_initials__contains=query) | Q(pinyin_full__contains=query)
         )
-        score = lambda item: _score_pinyin(item, query)  # noqa: E731
+        score = lambda row: _score_pinyin(row[3], row[4], query)  # noqa: E731
     else:
         variants = expand_synonyms(query)
         condition = Q()
         for variant in variants:
             condition |= Q(search_words__contains=variant)
         candidates = items.filter(condition)
-        score = lambda item: _score_text(item, variants)  # noqa: E731
-    candidates = candidates.select_related("department", "region", "kind").order_by("-popularity")
-    hits = [SearchHit(item, score(item)) for item in candidates[:MAX_CANDIDATES]]
-    hits = [hit for hit in hits if hit.score > 0]
-    hits.sort(key=lambda hit: (-hit.score, -hit.item.popularity, hit.item.implementation_code))
-    return _group(hits, filters)
-
-
-def _group(hits: list[SearchHit], filters: SearchFilters | None) -> list[SearchHit]:
-    if filters and filters.town:
-        return hits
-    grouped: dict[tuple, SearchHit] = {}
-    result = []
-    for hit in hits:
-        if hit.item.level < 5:
-            result.append(hit)
+        score = lambda row: _score_text(row[1], row[2], variants)  # noqa: E731
+    rows = candidates.order_by("-popularity", "implementation_code").values_list(*_RANKING_COLUMNS)
+    hits, groups = [], {}
+    scored = [(score(row), row) for row in rows[:MAX_CANDIDATES]]
+    scored.sort(key=lambda pair: (-pair[0], -pair[1][5], pair[1][6]))
+    for points, row in scored:
+        if query and points <= 0:
             continue
-        key = (hit.item.base_code, hit.item.level)
-        if key in grouped:
-            grouped[key].implementers += 1
+        if row[8] >= 5 and not (filters and filters.town):
+            key = (row[7], row[8])
+            if key in groups:
+                groups[key].implementers += 1
+                continue
+            groups[key] = hit = SearchHit(row[0], points, row[5], row[6])
         else:
-            grouped[key] = hit
-            result.append(hit)
-    return result
+            hit = SearchHit(row[0], points, row[5], row[6])
+        hits.append(hit)
+    return hits
+
+
+def load_items(hits: list[SearchHit]) -> list[SearchHit]:
+    """Attach the items (with department, region and kind) to the hits that will be shown."""
+    by_id = ServiceItem.objects.select_related("department", "region", "kind").in_bulk(
+        [hit.item_id for hit in hits]
+    )
+    for hit in hits:
+        hit.item = by_id[hit.item_id]
+    return hits

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from onething.catalog import excel, reports, selectors, services
 from onething.catalog.models import ItemDraft, ItemKind, ServiceItem
-from onething.catalog.search import SearchFilters, search_items
+from onething.catalog.search import SearchFilters, load_items, search_items
 from onething.catalog.validation import item_defects, item_problems
 from onething.core.access import role_required
 from onething.core.errors import ServiceError
@@ -79,6 +79,7 @@ def search(request):
             ),
         )
         page = Paginator(hits, 20).get_page(request.GET.get("page"))
+        load_items(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

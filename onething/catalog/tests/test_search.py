@@ -7,7 +7,7 @@ import pytest
 from onething.catalog import services
 from onething.catalog.loader import load_catalog
 from onething.catalog.models import ServiceItem, Synonym
-from onething.catalog.search import SearchFilters, search_items, to_pinyin
+from onething.catalog.search import SearchFilters, load_items, search_items, to_pinyin
 from onething.catalog.tests.factories import BASE_ITEM
 from onething.core.models import Department
 
@@ -22,10 +22,8 @@ def publish(department="SCJG", **changes):
 
 
 def names(query, **filters):
-    return [
-        h.item.name
-        for h in search_items(ServiceItem.objects.all(), query, SearchFilters(**filters))
-    ]
+    hits = search_items(ServiceItem.objects.all(), query, SearchFilters(**filters))
+    return [h.item.name for h in load_items(hits)]
 
 
 def test_pinyin_is_precomputed_per_name():
@@ -75,8 +73,8 @@ def test_items_of_every_town_come_back_as_one_hit_unless_a_town_is_chosen(write_
     load_catalog(write_catalog(data))
     hits = search_items(ServiceItem.objects.all(), "测试花卉乡镇")
     assert len(hits) == 1 and hits[0].implementers == 16
-    in_town = search_items(
-        ServiceItem.objects.all(), "测试花卉乡镇", SearchFilters(town="430112001")
+    in_town = load_items(
+        search_items(ServiceItem.objects.all(), "测试花卉乡镇", SearchFilters(town="430112001"))
     )
     assert len(in_town) == 1 and in_town[0].item.region.code == "430112001"
 
