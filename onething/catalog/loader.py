@@ -15,10 +15,12 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from onething.catalog import services, validation
 from onething.catalog.models import (
+    Delegation,
     HandlingItem,
     ItemDraft,
     ItemKind,
@@ -141,6 +143,7 @@ def load_catalog(directory: Path = DATA_DIR) -> dict[str, int]:
             fields={str(i + 1): e for i, e in enumerate(errors)},
         )
     published = _bulk_publish(to_publish, baselines=read_baselines(directory))
+    delegations = link_delegations() if directory == DATA_DIR else 0
     for data, implementer in to_draft:
         ItemDraft.objects.create(
             department=implementer.department,
@@ -155,7 +158,56 @@ def load_catalog(directory: Path = DATA_DIR) -> dict[str, int]:
             action="catalog.load",
             after={"published": published, "drafts": len(to_draft)},
         )
-    return {"item_kinds_and_synonyms": added, "items": published, "drafts": len(to_draft)}
+    return {
+        "item_kinds_and_synonyms": added,
+        "items": published,
+        "drafts": len(to_draft),
+        "delegations": delegations,
+    }
+
+
+DEMO_DELEGATION_DAY = dt.date(2021, 12, 31)  # the work plan's deadline for 赋权 (illustrative)
+DEMO_DELEGATION_DOCUMENT = "望城区人民政府赋权决定（演示数据，文号示意）"
+
+
+def link_delegations() -> int:
+    """Record, for the demo, that the park's and the towns' items sharing a base code with a
+    department's item were delegated by that department (赋权)."""
+    district = settings.ONETHING_DISTRICT_CODE
+    department_items = {
+        item.base_code: item
+        for item in ServiceItem.objects.filter(
+            region__code=district, department__kind=Department.Kind.DEPARTMENT
+        )
+    }
+    existing = set(Delegation.objects.values_list("item_id", "to_department_id", "to_town_id"))
+    receivers = ServiceItem.objects.filter(
+        Q(department__kind=Department.Kind.PARK)
+        | Q(level=5, region__parent__code=district, department__isnull=True)
+    ).select_related("department", "region")
+    created = []
+    for item in receivers:
+        source = department_items.get(item.base_code)
+        if source is None:
+            continue
+        park = item.department if item.department_id else None
+        town = None if park else item.region
+        key = (source.pk, park.pk if park else None, town.pk if town else None)
+        if key in existing:
+            continue
+        existing.add(key)
+        created.append(
+            Delegation(
+                item=source,
+                to_department=park,
+                to_town=town,
+                delegated_on=DEMO_DELEGATION_DAY,
+                document=DEMO_DELEGATION_DOCUMENT,
+                is_illustrative=True,
+            )
+        )
+    Delegation.objects.bulk_create(created)
+    return len(created)
 
 
 def _bulk_publish(entries: list[tuple[dict, dict]], baselines: dict | None = None) -> int:

@@ -76,3 +76,31 @@ def test_the_supervisor_reads_every_catalog_report(page, live_server, item):
         page.get_by_role("link", name=name).first.click()
         expect(page.get_by_role("heading", level=1)).to_have_text(name)
         assert_accessible(page, name)
+
+
+def test_the_parks_delegations_and_a_community_service_point(page, live_server, item):
+    import datetime as dt
+
+    from onething.catalog.models import Delegation
+    from onething.core.models import Region
+
+    Delegation.objects.create(
+        item=item,
+        to_department=Department.objects.get(code="JKQ"),
+        delegated_on=dt.date(2021, 12, 31),
+        document="赋权决定（示意）",
+        is_illustrative=True,
+    )
+    community = Region.objects.filter(level="community", parent__code="430112001").first()
+    data = dict(copy.deepcopy(BASE_ITEM), level=6, base_code="999000000111", name="测试就近办事项")
+    services.publish_item(
+        actor=None, data=data, implementer=services.implementer_for_region(community)
+    )
+    page.goto(live_server.url)
+    page.get_by_role("link", name="赋权事项目录").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("望城经开区赋权事项目录")
+    expect(page.locator("table")).to_contain_text("测试花卉经营备案")
+    assert_accessible(page, "park delegations")
+    page.goto(f"{live_server.url}/regions/{community.code}/")
+    expect(page.locator("main")).to_contain_text("测试就近办事项")
+    assert_accessible(page, "community page")

@@ -91,3 +91,18 @@ def test_online_availability_falls_short_of_98_percent_with_the_items_named(user
     assert total["level3"] <= total["total"] and total["met"] is False
     short = [s for r in result["results"] for s in r["short"]]
     assert short and all(s["online_depth"] < 3 for s in short)
+
+
+def test_the_parks_delegated_items_are_published(client):
+    rows = client.get("/api/v1/delegations?to=JKQ").json()
+    assert len(rows) >= 10
+    assert all(r["to"] == "望城经开区" and r["is_illustrative"] for r in rows)
+    assert {"建筑工程施工许可证核发", "企业投资项目备案"} <= {r["item_name"] for r in rows}
+    page = client.get("/delegations/JKQ/").content.decode()
+    assert "望城经开区赋权事项目录" in page and "建筑工程施工许可证核发" in page
+
+
+def test_a_community_page_lists_its_nearby_service_items(client):
+    community = ServiceItem.objects.filter(level=6).values_list("region__code", flat=True).first()
+    page = client.get(f"/regions/{community}/").content.decode()
+    assert "就近办事项" in page
