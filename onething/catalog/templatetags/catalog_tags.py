@@ -59,3 +59,11 @@ def audience_label(codes: list) -> str:
 @register.filter
 def percent(value) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
+
+
+@register.filter
+def region_names(codes: list) -> str:
+    from onething.core.models import Region
+
+    names = dict(Region.objects.filter(code__in=codes or []).values_list("code", "name"))
+    return "、".join(names.get(code, code) for code in codes or [])

@@ -95,6 +95,7 @@ def test_the_guide_page_shows_every_element_and_a_qr_code(client, item):
         "5个工作日",
         "Ⅳ级（全程网办）",
         "data:image/svg+xml",
+        "全程网办（株洲市、湘潭市）",
     ):
         assert text in page, text
 
