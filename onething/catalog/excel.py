@@ -133,9 +133,20 @@ def export_items(items_data: list[dict]) -> bytes:
                 sheets["申请材料"].append(
                     [_write_cell(row.get(k), kind) for k, _, kind in MATERIAL_COLUMNS]
                 )
+    for sheet in sheets.values():
+        keep_text(sheet)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def keep_text(sheet) -> None:
+    """Text that starts with "=" stays text: openpyxl would otherwise write it as a formula,
+    which Excel would run when a colleague opens the file (formula injection)."""
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
 
 
 @dataclass(frozen=True)

@@ -152,11 +152,11 @@ def load_catalog(directory: Path = DATA_DIR) -> dict[str, int]:
             status=ItemDraft.Status.IN_REVIEW,
             note="由目录文件导入，待修正后发布",
         )
-    if published or to_draft:
+    if published or to_draft or delegations:
         record_audit(
             actor=None,
             action="catalog.load",
-            after={"published": published, "drafts": len(to_draft)},
+            after={"published": published, "drafts": len(to_draft), "delegations": delegations},
         )
     return {
         "item_kinds_and_synonyms": added,

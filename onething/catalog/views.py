@@ -117,7 +117,9 @@ def guide_pdf(request, code: str):
 
     item = _published(request, code)
     html = render_to_string("catalog/guide_pdf.html", _guide_context(request, item), request)
-    pdf = weasyprint.HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
+    # The guide embeds only data: URIs (the QR code); it never fetches a file or a URL.
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+    pdf = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="guide-{item.implementation_code}.pdf"'
     return response

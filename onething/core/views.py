@@ -139,10 +139,11 @@ def _audit_csv(entries) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow([label for _, label in EXPORT_COLUMNS])
     for entry in entries.iterator(chunk_size=2000):
-        writer.writerow(
-            [
-                getattr(entry, name) if getattr(entry, name) is not None else ""
-                for name, _ in EXPORT_COLUMNS
-            ]
-        )
+        writer.writerow([csv_cell(getattr(entry, name)) for name, _ in EXPORT_COLUMNS])
     return response
+
+
+def csv_cell(value) -> str:
+    """A CSV cell Excel will not run as a formula (OWASP: prefix = + - @ with a quote)."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

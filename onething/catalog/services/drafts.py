@@ -13,7 +13,7 @@ from onething.catalog.services.publishing import (
     implementer_for_region,
     publish_item,
 )
-from onething.core.errors import Conflict, NotAllowed, ServiceError
+from onething.core.errors import Conflict, NotAllowed, NotFound
 from onething.core.models import Role, User
 from onething.core.services import record_audit
 
@@ -67,7 +67,7 @@ def _transition(*, actor, draft_id, allowed_from, to, roles, action, request=Non
     with transaction.atomic():
         draft = ItemDraft.objects.visible_to(actor).select_for_update().filter(pk=draft_id).first()
         if draft is None:
-            raise ServiceError("草稿不存在或无权查看", code="not_found")
+            raise NotFound("草稿不存在或无权查看")
         if draft.status not in allowed_from:
             raise Conflict(f"草稿当前为“{draft.get_status_display()}”，不能执行此操作")
         if check:
@@ -119,7 +119,7 @@ def publish_draft(*, actor: User, draft_id: int, request=None) -> ServiceItem:
     with transaction.atomic():
         draft = ItemDraft.objects.visible_to(actor).select_for_update().filter(pk=draft_id).first()
         if draft is None:
-            raise ServiceError("草稿不存在或无权查看", code="not_found")
+            raise NotFound("草稿不存在或无权查看")
         if draft.status != ItemDraft.Status.IN_REVIEW:
             raise Conflict(f"草稿当前为“{draft.get_status_display()}”，须先提交审核")
         if draft.created_by_id == actor.pk:

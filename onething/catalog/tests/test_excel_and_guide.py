@@ -138,3 +138,14 @@ def test_editing_in_the_workbench_makes_a_draft_not_a_change(client, item, users
     assert AuditEntry.objects.filter(
         action="catalog.itemdraft.create", object_id=str(draft.pk)
     ).exists()
+
+
+def test_text_that_looks_like_a_formula_stays_text(item, users):
+    data = services.item_to_data(item)
+    data["conditions"] = '=HYPERLINK("http://example.invalid","点此")'
+    book = load_workbook(io.BytesIO(excel.export_items([data])))
+    column = [c.value for c in book["事项"][1]].index("受理条件") + 1
+    cell = book["事项"].cell(row=2, column=column)
+    assert cell.data_type == "s" and cell.value == data["conditions"]
+    back = excel.import_items(excel.export_items([data]))
+    assert back[0]["conditions"] == data["conditions"]

@@ -82,3 +82,15 @@ def test_nobody_but_supervisors_and_admins_reads_the_audit_log(client, users):
         client.force_login(users[name])
         assert client.get("/workbench/audit/").status_code == 403
         assert client.get("/api/v1/audit").status_code == 403
+
+
+def test_the_csv_export_does_not_hand_excel_a_formula(client, users):
+    services.record_audit(
+        actor=users["clerk"],
+        action="registries.person.read",
+        kind="read",
+        purpose='=HYPERLINK("http://example.invalid")',
+    )
+    client.force_login(users["supervisor"])
+    text = client.get("/workbench/audit/?kind=read&export=csv").content.decode("utf-8-sig")
+    assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text
