@@ -55,7 +55,7 @@ def list_items(request, filters: Query[ItemQuery], limit: int = 20, offset: int 
     filters; ranked by relevance, then popularity."""
     values = filters.dict()
     query = values.pop("q")
-    hits = search_items(selectors.published_items(request.user), query, SearchFilters(**values))
+    hits = search_items(selectors.portal_items(request.user), query, SearchFilters(**values))
     limit, offset = max(1, min(limit, 200)), max(0, offset)
     return {
         "count": len(hits),

@@ -7,6 +7,20 @@ def published_items(user):
     return ServiceItem.objects.visible_to(user).select_related("kind", "department", "region")
 
 
+def portal_items(user):
+    """What the district's portal searches: items of the district, its towns and communities
+    (other regions' items are loaded only to compare them in the same-standard report)."""
+    from django.conf import settings
+    from django.db.models import Q
+
+    district = settings.ONETHING_DISTRICT_CODE
+    return published_items(user).filter(
+        Q(region__code=district)
+        | Q(region__parent__code=district)
+        | Q(region__parent__parent__code=district)
+    )
+
+
 def item_detail(user, code: str) -> ServiceItem | None:
     return (
         published_items(user)

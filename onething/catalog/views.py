@@ -72,7 +72,7 @@ def search(request):
         data = dict(form.cleaned_data)
         query = data.pop("q")
         hits = search_items(
-            selectors.published_items(request.user),
+            selectors.portal_items(request.user),
             query,
             SearchFilters(
                 **{k: v or ("" if k != "online_depth" else None) for k, v in data.items()}

@@ -96,3 +96,16 @@ def test_the_items_api_answers_in_the_documented_shape(client):
     } <= first.keys()
     assert first["department"] == "区市场监管局" and first["kind"] == "行政许可"
     assert client.get("/api/v1/items?online_depth=x").status_code == 422
+
+
+def test_the_portal_searches_only_the_districts_items(client):
+    from django.db.models import Q
+
+    body = client.get("/api/v1/items?q=csdj").json()
+    regions = {r["region"] for r in body["results"]}
+    assert regions and all(r.startswith("430112") for r in regions)
+    assert (
+        ServiceItem.objects.filter(name="出生登记")
+        .exclude(Q(region__code__startswith="430112"))
+        .exists()
+    )  # 荷塘区/雨湖区 have it too, for the same-standard report
