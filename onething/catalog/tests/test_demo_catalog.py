@@ -60,7 +60,7 @@ def test_the_planted_defects_are_all_reported(users):
         ("高危险性体育项目经营许可", "promised_limit"),
         ("娱乐场所经营许可", "materials"),
         ("农村村民宅基地审批", "materials"),
-        ("就业困难人员认定", "visits"),
+        ("人力资源服务备案", "visits"),
         ("代理记账机构审批", "visits"),
     ]:
         assert (name, field) in found, (name, field)
