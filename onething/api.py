@@ -111,3 +111,4 @@ def on_http_error(request, exc: HttpError):
 api.add_router("/", "onething.core.api.router")
 api.add_router("/registries/", "onething.registries.api.router")
 api.add_router("/", "onething.catalog.api.router")
+api.add_router("/", "onething.bundles.api.router")

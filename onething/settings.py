@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "onething.core",
     "onething.registries",
     "onething.catalog",
+    "onething.bundles",
     "onething.web",
     "onething.demo",
 ]

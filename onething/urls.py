@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("onething.core.urls")),
     path("", include("onething.registries.urls")),
     path("", include("onething.catalog.urls")),
+    path("", include("onething.bundles.urls")),
     path("", include("onething.web.urls")),
 ]
 

@@ -177,8 +177,10 @@ def load_demo_district(
     *, people: int, enterprises: int, seed: int, catalog: bool = True
 ) -> dict[str, int]:
     """Everything `make run` loads. Refused by production settings."""
+    from onething.bundles.publishing import load_bundles
     from onething.catalog.loader import ensure_code_tables, load_catalog
     from onething.registries.loader import load_legal_entities, load_population
+    from onething.registries.qualifications import load_enterprise_qualifications
 
     if settings.ONETHING_REFUSE_DEMO_PASSWORD:
         raise RuntimeError("生产环境不加载演示数据")
@@ -190,7 +192,12 @@ def load_demo_district(
         "departments": load_departments(district_code=district),
         "people": load_population(seed=seed, size=people),
         "enterprises": load_legal_entities(seed=seed, size=enterprises),
+        "qualifications": load_enterprise_qualifications(),
     }
     report["accounts"] = load_demo_accounts(district_code=district)
-    report.update(load_catalog() if catalog else {"item_kinds_and_synonyms": ensure_code_tables()})
+    if catalog:
+        report.update(load_catalog())
+        report["bundles"] = load_bundles()
+    else:
+        report["item_kinds_and_synonyms"] = ensure_code_tables()
     return report

@@ -144,6 +144,51 @@ class Enterprise(models.Model):
         return self.name
 
 
+class EnterpriseQualificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(credit_code=user.credit_code) if user.credit_code else self.none()
+        if user.role in _DISTRICT_WIDE and user.town_id:
+            towns = Enterprise.objects.filter(town_id=user.town_id).values("credit_code")
+            return self.filter(credit_code__in=towns)
+        if user.role in _DISTRICT_WIDE:
+            return self.all()
+        return self.none()
+
+
+class EnterpriseQualification(models.Model):
+    """A recognised qualification of an enterprise (专精特新、科技型中小企业…), the set fact
+    `qualifications` of the rule language. Refers to the enterprise by credit code, not by a
+    foreign key: the legal-entity registry is replaced wholesale when it is loaded."""
+
+    class Kind(models.TextChoices):
+        SPECIALISED = "专精特新中小企业", "专精特新中小企业"
+        TECH_SME = "科技型中小企业", "科技型中小企业"
+        ABOVE_SCALE = "规模以上工业企业", "规模以上工业企业"
+        HIGH_TECH = "高新技术企业", "高新技术企业"
+        INNOVATIVE_SME = "创新型中小企业", "创新型中小企业"
+
+    credit_code = models.CharField("统一社会信用代码", max_length=18, db_index=True)
+    kind = models.CharField("资质", max_length=16, choices=Kind.choices)
+    is_synthetic = models.BooleanField("合成数据", default=True)
+
+    objects = EnterpriseQualificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "企业资质"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["credit_code", "kind"], name="enterprise_qualification_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.credit_code} {self.kind}"
+
+
 class RegistryLoadQuerySet(models.QuerySet):
     def visible_to(self, user):
         if user.is_authenticated and user.role in (Role.SUPERVISOR, Role.SYSADMIN):

@@ -166,7 +166,45 @@ ENDPOINTS = [
         )
         for name in ("same-standard", "four-reductions", "online-availability", "consistency")
     ],
+    Endpoint(
+        "api/v1/rules/evaluate",
+        "POST",
+        one("/api/v1/rules/evaluate"),
+        ALL,
+        data={
+            "rule": {"fact": "employees", "op": "<=", "value": 100},
+            "facts": {"employees": 80},
+            "catalog": "enterprise",
+        },
+    ),
     Endpoint("api/v1/delegations", "GET", one("/api/v1/delegations?to=JKQ"), ALL),
+    # Bundles: public questionnaires; a session's answers are only the visitor's own.
+    Endpoint("api/v1/bundles", "GET", one("/api/v1/bundles"), ALL),
+    Endpoint(
+        "api/v1/bundles/<slug>/guidance",
+        "POST",
+        one("/api/v1/bundles/birth/guidance"),
+        ALL,
+        data={"answers": {"parents_local": True}},
+    ),
+    Endpoint("bundles/", "GET", one("/bundles/"), ALL),
+    Endpoint("bundles/<slug:slug>/", "GET", one("/bundles/birth/"), ALL),
+    Endpoint(
+        "bundles/<slug:slug>/questions/<str:key>/",
+        "GET",
+        one("/bundles/birth/questions/parents_local/"),
+        ALL,
+    ),
+    Endpoint("bundles/<slug:slug>/check/", "GET", one("/bundles/birth/check/"), ALL, ok=(302,)),
+    Endpoint(
+        "bundles/<slug:slug>/result/",
+        "GET",
+        one(
+            "/bundles/birth/result/?parents_local=no&cert_status=ok&want_insurance=no"
+            "&want_card=no&mother_insured=no"
+        ),
+        ALL,
+    ),
     Endpoint("delegations/<str:to>/", "GET", one("/delegations/JKQ/"), ALL),
     Endpoint("items/", "GET", one("/items/?q=测试花卉"), ALL),
     Endpoint("items/<str:code>/", "GET", lambda ctx, r: [f"/items/{ctx['item_code']}/"], ALL),

@@ -1,0 +1,85 @@
+"""The bundle portal flow: start, one question per page, check answers, a shareable result."""
+
+import pytest
+
+from onething.bundles.models import Bundle, BundleVersion, GuidanceSession
+from onething.bundles.publishing import load_bundles
+from onething.core.models import AuditEntry
+
+pytestmark = pytest.mark.usefixtures("district")
+
+
+@pytest.fixture
+def bundles(db):
+    load_bundles()
+    return {b.slug: b for b in Bundle.objects.all()}
+
+
+def answer(client, slug, key, *values, change=False):
+    url = f"/bundles/{slug}/questions/{key}/" + ("?change=1" if change else "")
+    return client.post(url, {"answer": list(values)})
+
+
+def test_loading_publishes_each_bundle_once(bundles):
+    assert len(bundles) >= 14
+    assert BundleVersion.objects.filter(bundle=bundles["birth"]).count() == 1
+    assert load_bundles() == 0
+    assert AuditEntry.objects.filter(action="bundles.bundle.publish").count() >= 14
+
+
+def test_a_person_goes_from_start_to_result_and_back_to_change_an_answer(client, bundles):
+    start = client.get("/bundles/birth/")
+    assert "出生一件事" in start.content.decode() and "开始" in start.content.decode()
+    first = client.get("/bundles/birth/questions/parents_local/")
+    assert first.status_code == 200 and "返回" in first.content.decode()
+    response = answer(client, "birth", "parents_local", "yes")
+    assert response.status_code == 302
+    # Follow the questions the server asks until the check page.
+    location, steps = response["Location"], 0
+    while "/questions/" in location and steps < 10:
+        key = location.rstrip("/").split("/")[-1]
+        page = client.get(location).content.decode()
+        choice = "yes" if 'value="yes"' in page else None
+        if choice is None:
+            import re
+
+            choice = re.search(r'name="answer" value="([^"]+)"', page).group(1)
+        location = answer(client, "birth", key, choice)["Location"]
+        steps += 1
+    assert location.endswith("/bundles/birth/check/")
+    check = client.get(location).content.decode()
+    assert "核对您的回答" in check and "?change=1" in check
+    result_url = check.split('href="')[-1].split('"')[0].replace("&amp;", "&")
+    result = client.get(result_url).content.decode()
+    assert "出生登记" in result and "需要提交的材料" in result
+    # Change the first answer: the outcome changes (no 出生登记 outside the district).
+    answer(client, "birth", "parents_local", "no", change=True)
+    check = client.get("/bundles/birth/check/")
+    if check.status_code == 302:  # a newly relevant question is asked first
+        assert "/questions/" in check["Location"]
+    session = GuidanceSession.objects.filter(bundle=bundles["birth"]).latest("id")
+    assert session.answers["parents_local"] is False
+
+
+def test_a_bad_answer_is_explained_and_nothing_is_kept(client, bundles):
+    response = client.post("/bundles/birth/questions/parents_local/", {"answer": "maybe"})
+    assert response.status_code == 422
+    assert "请选择“是”或“否”" in response.content.decode()
+    assert "bundle:birth" not in client.session
+
+
+def test_a_shared_link_shows_the_same_result_to_someone_else(client, bundles):
+    from onething.bundles.loader import read_bundle_files
+
+    example = next(b for b in read_bundle_files() if b["slug"] == "open-restaurant")["examples"][0]
+    query = "&".join(
+        f"{k}={'yes' if v is True else 'no' if v is False else v}"
+        for k, v in example["answers"].items()
+        if not isinstance(v, list)
+    )
+    multi = "&".join(
+        f"{k}={x}" for k, v in example["answers"].items() if isinstance(v, list) for x in v
+    )
+    page = client.get(f"/bundles/open-restaurant/result/?{query}&{multi}").content.decode()
+    for name in example["items"]:
+        assert name in page
