@@ -66,3 +66,16 @@ def test_a_parent_completes_the_birth_bundle_and_changes_an_answer(
     expect(page.locator("html")).to_have_class(re.compile("elderly"))
     box = page.get_by_role("link", name="返回修改回答").bounding_box()
     assert box["height"] >= 60
+
+
+def test_the_bureau_edits_a_bundle_with_a_live_check(page, live_server, published_bundles):
+    from onething.web.tests.browser import sign_in
+
+    sign_in(page, live_server, "supervisor")
+    page.goto(f"{live_server.url}/workbench/bundles/")
+    assert_accessible(page, "bundle editor list")
+    page.get_by_role("link", name="出生一件事").click()
+    expect(page.locator("#check")).to_contain_text("预览")
+    assert_accessible(page, "bundle editor")
+    page.get_by_label("问卷与规则（JSON）").fill('{"questions": []')
+    expect(page.locator("#check")).to_contain_text("不是有效的 JSON")

@@ -83,3 +83,25 @@ def test_a_shared_link_shows_the_same_result_to_someone_else(client, bundles):
     page = client.get(f"/bundles/open-restaurant/result/?{query}&{multi}").content.decode()
     for name in example["items"]:
         assert name in page
+
+
+def test_a_signed_in_applicant_is_spared_what_the_registries_supply(client, users, bundles):
+    query = (
+        "parents_local=yes&parents_married=yes&by_agent=no&cert_status=ok"
+        "&want_insurance=yes&want_card=yes&mother_insured=no"
+    )
+    anonymous = client.get(f"/bundles/birth/result/?{query}").content.decode()
+    assert "登录后可通过电子证照或数据共享核验免交" in anonymous
+    client.force_login(users["citizen"])
+    signed_in = client.get(f"/bundles/birth/result/?{query}").content.decode()
+    assert "无需提交（已通过电子证照或基础库核验）" in signed_in
+
+
+def test_a_signed_in_applicant_resumes_where_they_left(client, users, bundles):
+    client.force_login(users["citizen"])
+    answer(client, "birth", "parents_local", "yes")
+    client.logout()
+    client.force_login(users["citizen"])
+    start = client.get("/bundles/birth/").content.decode()
+    assert "继续填写" in start
+    assert client.session["bundle:birth"] == {"parents_local": True}

@@ -188,6 +188,15 @@ ENDPOINTS = [
         data={"answers": {"parents_local": True}},
     ),
     Endpoint("bundles/", "GET", one("/bundles/"), ALL),
+    Endpoint(
+        "workbench/bundles/", "GET", one("/workbench/bundles/"), {"clerk", "supervisor", "admin"}
+    ),
+    Endpoint(
+        "workbench/bundles/<slug:slug>/",
+        "GET",
+        one("/workbench/bundles/birth/"),
+        {"clerk", "supervisor", "admin"},
+    ),
     Endpoint("bundles/<slug:slug>/", "GET", one("/bundles/birth/"), ALL),
     Endpoint(
         "bundles/<slug:slug>/questions/<str:key>/",
