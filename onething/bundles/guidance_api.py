@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from onething.bundles import guidance
 from onething.bundles.models import Bundle
-from onething.bundles.runner import run_guidance
+from onething.bundles.runner import run_guidance, where_to_go
 from onething.core.errors import ServiceError
 
 router = Router(tags=["一件事"])
@@ -69,6 +69,12 @@ class MaterialOut(Schema):
     supplied: bool
 
 
+class WhereOut(Schema):
+    online: bool
+    places: list[str]
+    nearby: bool
+
+
 class GuidanceOut(Schema):
     complete: bool
     answers: dict
@@ -81,6 +87,7 @@ class GuidanceOut(Schema):
     other_limits: list[str]
     expected_date: dt.date | None
     all_online: bool
+    where: WhereOut
 
 
 def _member(m: guidance.Member) -> dict:
@@ -125,6 +132,7 @@ def bundle_guidance(request, slug: str, payload: GuidanceIn):
         "other_limits": result.other_limits,
         "expected_date": result.expected_date,
         "all_online": result.all_online,
+        "where": where_to_go(result),
     }
 
 

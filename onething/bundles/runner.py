@@ -26,6 +26,19 @@ def supplier_for(user):
     return lambda need: found and need.replaceable_by in ("license", "shared_data")
 
 
+def where_to_go(result: guidance.Result) -> dict:
+    """Online, the hall's windows, and whether a community service point near home takes any
+    of the items (就近办: the same base code implemented at community level)."""
+    from onething.catalog.models import ServiceItem
+
+    base_codes = {m.item_code[-12:] for m in result.items}
+    return {
+        "online": result.all_online,
+        "places": sorted({m.place for m in result.items if m.place}),
+        "nearby": ServiceItem.objects.filter(level=6, base_code__in=base_codes).exists(),
+    }
+
+
 def run_guidance(
     bundle: Bundle, answers: dict, user=None
 ) -> tuple[guidance.Definition, guidance.Result]:

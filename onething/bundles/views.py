@@ -15,7 +15,7 @@ from onething.bundles import guidance
 from onething.bundles.definitions import build_definition
 from onething.bundles.models import Bundle, GuidanceSession
 from onething.bundles.publishing import remember_answers
-from onething.bundles.runner import run_guidance
+from onething.bundles.runner import run_guidance, where_to_go
 from onething.core.models import Region
 
 
@@ -180,5 +180,6 @@ def result(request, slug: str):
     return render(
         request, "bundles/result.html",
         {"bundle": bundle, "result": outcome, "share_url": request.build_absolute_uri(),
+         "where": where_to_go(outcome),
          "signed_in": request.user.is_authenticated and request.user.is_applicant},
     )  # fmt: skip

@@ -105,3 +105,43 @@ def test_a_signed_in_applicant_resumes_where_they_left(client, users, bundles):
     start = client.get("/bundles/birth/").content.decode()
     assert "继续填写" in start
     assert client.session["bundle:birth"] == {"parents_local": True}
+
+
+def test_the_guidance_api_answers_with_items_materials_time_and_places(client, bundles):
+    response = client.post(
+        "/api/v1/bundles/birth/guidance",
+        {
+            "answers": {
+                "parents_local": True,
+                "parents_married": True,
+                "by_agent": False,
+                "cert_status": "ok",
+                "want_insurance": True,
+                "want_card": False,
+                "mother_insured": False,
+            }
+        },
+        content_type="application/json",
+    )
+    body = response.json()
+    assert response.status_code == 200 and body["complete"] is True
+    assert [i["name"] for i in body["items"]] == [
+        "预防接种证办理",
+        "出生登记（婚生子女）",
+        "城乡居民基本医疗保险参保登记",
+    ]
+    names = [m["name"] for m in body["materials"]]
+    assert len(names) == len(set(names))  # merged: each material once
+    shared = [m for m in body["materials"] if len(m["needed_by"]) > 1]
+    assert shared, "a material several items need is listed once, naming them"
+    assert body["expected_date"] and body["where"]["places"]
+    partial = client.post(
+        "/api/v1/bundles/birth/guidance", {"answers": {}}, content_type="application/json"
+    ).json()
+    assert partial["complete"] is False and partial["next_questions"][0]["key"] == "parents_local"
+    bad = client.post(
+        "/api/v1/bundles/birth/guidance",
+        {"answers": {"parents_local": "maybe", "nope": 1}},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and "answers.nope" in bad.json()["error"]["fields"]
