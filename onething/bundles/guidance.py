@@ -12,8 +12,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from onething.rules import catalog_from_json, evaluate, missing
-from onething.rules.facts import FactCatalog
+from onething.rules import evaluate, missing
+from onething.rules.facts import Fact, FactCatalog, catalog
 
 KIND_TYPES = {
     "yesno": "boolean", "single": "text", "multiple": "set", "number": "number",
@@ -75,14 +75,23 @@ class Definition:
 
 
 def answer_catalog(questions) -> FactCatalog:
-    """The facts a bundle's rules may use: its questions' keys, typed by question kind."""
-    return catalog_from_json({
-        "facts": {
-            q.key: {"type": KIND_TYPES[q.kind], "label": q.text, "unit": q.unit,
-                    "values": [value for value, _ in q.options]}
+    """The facts a bundle's rules may use: its questions' keys, typed by question kind, with
+    option labels so explanations and previews read 已遗失 rather than `lost`."""
+    return catalog(
+        "answers",
+        "导办问卷",
+        [
+            Fact(
+                name=q.key,
+                label=q.text,
+                type=KIND_TYPES[q.kind],
+                unit=q.unit,
+                values=tuple(value for value, _ in q.options),
+                value_labels=dict(q.options),
+            )
             for q in questions
-        }
-    })  # fmt: skip
+        ],
+    )
 
 
 @dataclass
