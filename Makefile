@@ -7,7 +7,7 @@ PEOPLE ?= 20000
 ENTERPRISES ?= 3000
 SEED ?= 1
 
-.PHONY: run test setup migrate demo lint format system-deps browser-deps openapi clean
+.PHONY: run test setup migrate demo lint format system-deps browser-deps openapi openapi-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +51,11 @@ format: setup
 openapi: setup
 	$(PY) manage.py export_openapi > openapi.json
 
-test: setup browser-deps lint
+openapi-check: setup
+	@$(PY) manage.py export_openapi | diff -q - openapi.json >/dev/null || \
+		(echo "openapi.json is out of date: run 'make openapi' and commit it" >&2; exit 1)
+
+test: setup browser-deps lint openapi-check
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(PY) -m pytest -q
 
