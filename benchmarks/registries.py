@@ -84,6 +84,12 @@ def run_once(backend: str, args) -> dict:
         sys.executable, __file__, "--worker", "--people", str(args.people),
         "--enterprises", str(args.enterprises), "--seed", str(args.seed),
     ]  # fmt: skip
+    return run_in_fresh_database(backend, command, args.postgres)
+
+
+def run_in_fresh_database(backend: str, command: list[str], postgres: str) -> dict:
+    """Run a worker `command` against a new SQLite file or a new, uniquely named PostgreSQL
+    database (dropped afterwards); returns the JSON figures the worker prints."""
     with tempfile.TemporaryDirectory(prefix="onething-bench-") as folder:
         env = {**os.environ, "ONETHING_VAR_DIR": folder}
         if backend == "sqlite":
@@ -94,13 +100,13 @@ def run_once(backend: str, args) -> dict:
         import psycopg
 
         name = f"onething_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
+        with psycopg.connect(f"{postgres}/postgres", autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         try:
-            env["DATABASE_URL"] = f"{args.postgres}/{name}"
+            env["DATABASE_URL"] = f"{postgres}/{name}"
             return _run_worker(command, env)
         finally:
-            with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
+            with psycopg.connect(f"{postgres}/postgres", autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 

@@ -29,12 +29,9 @@ import random
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
 
-from registries import DEFAULT_POSTGRES, ROOT, _run_worker  # benchmarks/registries.py
+from registries import DEFAULT_POSTGRES, ROOT, run_in_fresh_database  # benchmarks/registries.py
 
 ASOF = dt.date(2026, 11, 28)
 RULE = {
@@ -90,24 +87,7 @@ def run_once(backend: str, args) -> dict:
         sys.executable, __file__, "--worker", "--enterprises", str(args.enterprises),
         "--people", str(args.people), "--runs", str(args.runs),
     ]  # fmt: skip
-    with tempfile.TemporaryDirectory(prefix="onething-bench-") as folder:
-        env = {**os.environ, "ONETHING_VAR_DIR": folder}
-        if backend == "sqlite":
-            env["DATABASE_URL"] = f"sqlite:///{Path(folder) / 'bench.sqlite3'}"
-            return _run_worker(command, env)
-        if backend != "postgresql":
-            raise SystemExit(f"unknown backend {backend!r}")
-        import psycopg
-
-        name = f"onething_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        try:
-            env["DATABASE_URL"] = f"{args.postgres}/{name}"
-            return _run_worker(command, env)
-        finally:
-            with psycopg.connect(f"{args.postgres}/postgres", autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return run_in_fresh_database(backend, command, args.postgres)
 
 
 def generated_rules(count: int, seed: int = 1) -> list[dict]:
