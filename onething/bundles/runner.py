@@ -26,6 +26,14 @@ def supplier_for(user):
     return lambda need: found and need.replaceable_by in ("license", "shared_data")
 
 
+def conclusion_day(calendar, day, days: int):
+    """The day a limit of `days` working days from `day` ends; an on-the-spot item applied for
+    on a weekend or holiday is done on the next working day, when the hall is open."""
+    if days == 0 and not calendar.is_working_day(day):
+        return workdays.next_working_day(calendar, day).due
+    return workdays.add_working_days(calendar, day, days).due
+
+
 def where_to_go(result: guidance.Result) -> dict:
     """Online, the hall's windows, and whether a community service point near home takes any
     of the items (就近办: the same base code implemented at community level)."""
@@ -48,7 +56,7 @@ def run_guidance(
         definition,
         answers,
         today=timezone.localdate(),
-        add_working_days=lambda day, n: workdays.add_working_days(calendar, day, n).due,
+        add_working_days=lambda day, n: conclusion_day(calendar, day, n),
         supplied=supplier_for(user),
     )
     return definition, result

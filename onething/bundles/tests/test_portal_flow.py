@@ -145,3 +145,15 @@ def test_the_guidance_api_answers_with_items_materials_time_and_places(client, b
         content_type="application/json",
     )
     assert bad.status_code == 422 and "answers.nope" in bad.json()["error"]["fields"]
+
+
+def test_an_on_the_spot_bundle_applied_for_on_a_saturday_concludes_on_monday():
+    import datetime as dt
+
+    from onething.bundles.runner import conclusion_day
+    from onething.core.services import load_calendar
+
+    calendar = load_calendar()
+    assert conclusion_day(calendar, dt.date(2026, 11, 28), 0) == dt.date(2026, 11, 30)
+    assert conclusion_day(calendar, dt.date(2026, 11, 27), 0) == dt.date(2026, 11, 27)
+    assert conclusion_day(calendar, dt.date(2026, 9, 30), 1) == dt.date(2026, 10, 8)
