@@ -19,6 +19,12 @@ _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 def check_definition(definition: dict) -> dict[str, str]:
     """Problems of a stored definition: `{json path: Chinese message}`; empty when it is fine."""
     problems: dict[str, str] = {}
+    for name in ("questions", "members", "material_rules"):
+        value = definition.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            problems[f"$.{name}"] = "应为对象的列表"
+    if problems:
+        return problems
     questions = definition.get("questions") or []
     if not 1 <= len(questions) <= 12:
         problems["$.questions"] = "问卷应有1至12个问题"

@@ -14,11 +14,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from onething.bundles import guidance
 from onething.bundles.definitions import build_definition, check_definition
+from onething.bundles.guidance_api import typed_answers
 from onething.bundles.models import Bundle
 from onething.bundles.publishing import FIELDS, publish_bundle
+from onething.bundles.runner import conclusion_day
 from onething.core.access import role_required
 from onething.core.errors import ServiceError
 from onething.core.models import Role
+from onething.core.services import load_calendar
 from onething.rules import describe
 
 EDITOR_ROLES = (Role.SUPERVISOR, Role.SYSADMIN, Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
@@ -63,6 +66,13 @@ def _preview(definition_json: dict) -> dict:
     }
 
 
+def _int(text) -> int | None:
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
 def _parse(text: str) -> tuple[dict | None, dict[str, str]]:
     try:
         data = json.loads(text)
@@ -94,14 +104,22 @@ def edit(request, slug: str):
         except ValueError:
             try_error = '试填的回答应为 JSON 对象，如 {"parents_local": true}'
         else:
-            tried = guidance.guide(
-                build_definition(data), answers, today=dt.date.today(),
-                add_working_days=lambda day, n: day + dt.timedelta(days=n),
-            )  # fmt: skip
+            definition = build_definition(data)
+            fields: dict[str, str] = {}
+            typed = typed_answers(list(definition.questions), answers, fields)
+            if fields:
+                try_error = "；".join(f"{k}：{v}" for k, v in fields.items())
+            else:
+                calendar = load_calendar()
+                tried = guidance.guide(
+                    definition, typed, today=dt.date.today(),
+                    add_working_days=lambda day, n: conclusion_day(calendar, day, n),
+                )  # fmt: skip
     if request.method == "POST" and action == "publish":
         fields = {name: getattr(bundle, name) for name in FIELDS}
         try:
             publish_bundle(
+                base_version=_int(request.POST.get("version")),
                 actor=request.user, data={**fields, "slug": bundle.slug, "definition": data or {}},
                 note=request.POST.get("note", "").strip() or "修订", request=request,
             )  # fmt: skip

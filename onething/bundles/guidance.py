@@ -9,6 +9,7 @@ never leave a stale later answer in force.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -246,6 +247,8 @@ def parse_answer(question: Question, raw: list[str]):
             number = float(value)
         except ValueError:
             raise AnswerInvalid("请填写数字，如 120") from None
+        if not math.isfinite(number):
+            raise AnswerInvalid("请填写数字，如 120")
         if number < 0:
             raise AnswerInvalid("不能是负数")
         return int(number) if number.is_integer() else number

@@ -116,7 +116,7 @@ def bundle_guidance(request, slug: str, payload: GuidanceIn):
     fields = {f"answers.{key}": "没有这个问题" for key in payload.answers if key not in questions}
     if fields:
         raise ServiceError("回答中有未知的问题", fields=fields)
-    typed = _typed(definition_questions(bundle), payload.answers, fields)
+    typed = typed_answers(definition_questions(bundle), payload.answers, fields)
     if fields:
         raise ServiceError("回答有误", fields=fields)
     _, result = run_guidance(bundle, typed, request.user)
@@ -142,19 +142,27 @@ def definition_questions(bundle: Bundle) -> list[guidance.Question]:
     return [question_from(q) for q in bundle.definition["questions"]]
 
 
-def _typed(questions, answers: dict, fields: dict) -> dict:
+def typed_answers(questions, answers: dict, fields: dict) -> dict:
     """JSON answers checked against their questions; problems go into `fields`."""
     typed = {}
     for q in questions:
         if q.key not in answers:
             continue
         value = answers[q.key]
-        raw = (
-            guidance.answer_to_query(q, value) if isinstance(value, (bool, list)) else [str(value)]
-        )
         if q.kind == "yesno" and not isinstance(value, bool):
             fields[f"answers.{q.key}"] = "应为 true 或 false"
             continue
+        if q.kind == "multiple" and not (
+            isinstance(value, list) and all(isinstance(v, str) for v in value)
+        ):
+            fields[f"answers.{q.key}"] = "应为选项值的列表"
+            continue
+        if q.kind != "multiple" and isinstance(value, (list, dict)):
+            fields[f"answers.{q.key}"] = "应为单个值"
+            continue
+        raw = (
+            guidance.answer_to_query(q, value) if q.kind in ("yesno", "multiple") else [str(value)]
+        )
         try:
             typed[q.key] = guidance.parse_answer(q, raw)
         except guidance.AnswerInvalid as exc:

@@ -10,16 +10,35 @@ from django.utils import timezone
 from onething.bundles.definitions import check_definition
 from onething.bundles.loader import DATA_DIR, resolve_all
 from onething.bundles.models import Bundle, BundleVersion, GuidanceSession
-from onething.core.errors import ServiceError
-from onething.core.models import User
+from onething.core.errors import Conflict, NotAllowed, ServiceError
+from onething.core.models import Role, User
 from onething.core.services import record_audit
 
 FIELDS = ("name", "audience", "life_event", "summary", "you_need", "definition")
 
 
-def publish_bundle(*, actor: User | None, data: dict, note: str = "", request=None) -> Bundle:
+def may_publish(user) -> bool:
+    """Bundles go live only through a reviewer: the lead bureau's department administrator, a
+    supervisor or a system administrator. Clerks of the bureau draft, check and try them."""
+    if user.role in (Role.SUPERVISOR, Role.SYSADMIN):
+        return True
+    return (
+        user.role == Role.DEPARTMENT_ADMIN and bool(user.department_id) and user.department.is_lead
+    )
+
+
+def publish_bundle(
+    *,
+    actor: User | None,
+    data: dict,
+    note: str = "",
+    base_version: int | None = None,
+    request=None,
+) -> Bundle:
     """Create or replace a bundle's published state from `data` (the stored shape) as its next
     version. Refuses, changing nothing, when the definition has any problem."""
+    if actor is not None and not may_publish(actor):
+        raise NotAllowed("发布一件事须由区行政审批服务局的部门管理员或监督人员审核")
     problems = check_definition(data["definition"])
     if problems:
         raise ServiceError(
@@ -28,6 +47,8 @@ def publish_bundle(*, actor: User | None, data: dict, note: str = "", request=No
     with transaction.atomic():
         bundle = Bundle.objects.select_for_update().filter(slug=data["slug"]).first()
         before = bundle.current_version.number if bundle and bundle.current_version_id else 0
+        if base_version is not None and base_version != before:
+            raise Conflict(f"编辑期间已有人发布了第{before}版，请在新版本基础上重新修改")
         if bundle is None:
             bundle = Bundle(slug=data["slug"])
         for name in FIELDS:

@@ -294,6 +294,12 @@ class ItemDraft(models.Model):
     department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT)
     region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
     data = models.JSONField("内容")
+    base_version = models.PositiveIntegerField(
+        "起草时的版本",
+        null=True,
+        blank=True,
+        help_text="发布时若事项已有更新版本则拒绝，避免覆盖他人修改",
+    )
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -20,6 +20,20 @@ MATERIAL_FORMS = {"paper", "electronic", "both"}
 REPLACEMENTS = {None, "", "license", "shared_data"}
 AUDIENCES = {"person", "enterprise"}
 _BASE_CODE = re.compile(r"^\d{12}$")
+# Lengths of the model's columns, so a draft that passes validation also saves.
+TEXT_LIMITS = [
+    ("place", "办理地点", 300), ("hours", "办理时间", 300), ("phone", "咨询电话", 40),
+    ("complaint_phone", "监督投诉电话", 40), ("online_url", "网办地址", 300),
+]  # fmt: skip
+MATERIAL_TEXT_LIMITS = [
+    ("kind", "材料类型", 10), ("source", "来源渠道", 20), ("acceptance_standard", "受理标准", 300),
+    ("legal_basis", "材料设定依据", 300), ("situation", "适用情形", 200), ("notes", "备注", 300),
+]  # fmt: skip
+LIST_FIELDS = [
+    ("special_procedures", "特别程序"), ("fees", "收费"), ("steps", "办理流程"),
+    ("intermediary_services", "中介服务"), ("topics_person", "自然人主题"),
+    ("topics_enterprise", "法人主题"), ("keywords", "检索关键词"), ("faqs", "常见问题"),
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -119,8 +133,23 @@ def item_problems(data: dict) -> list[Problem]:
         ("terminal", "自助终端"),
     ):
         _flag(problems, data, name, label)
-    for index, fee in enumerate(data.get("fees") or []):
-        if not isinstance(fee, dict) or not fee.get("name") or not fee.get("standard"):
+    for name, label, limit in TEXT_LIMITS:
+        _text(problems, data, name, label, required=False, max_length=limit)
+    for name, label in LIST_FIELDS:
+        if not isinstance(data.get(name) or [], list):
+            problems.append(Problem(name, f"{label}应为列表"))
+    for name, label in (("result", "审批结果"), ("cross_region", "跨域通办")):
+        if data.get(name) is not None and not isinstance(data[name], dict):
+            problems.append(Problem(name, f"{label}格式有误"))
+    fees = data.get("fees") or []
+    for index, fee in enumerate(fees if isinstance(fees, list) else []):
+        if (
+            not isinstance(fee, dict)
+            or not isinstance(fee.get("name"), str)
+            or not isinstance(fee.get("standard"), str)
+            or not fee["name"]
+            or not fee["standard"]
+        ):
             problems.append(Problem(f"fees.{index}", "收费项目须有名称和标准"))
     handling_items = data.get("handling_items")
     if not isinstance(handling_items, list) or not handling_items:
@@ -135,7 +164,13 @@ def item_problems(data: dict) -> list[Problem]:
             )
         for m, material in enumerate(handling.get("materials") or []):
             spot = f"{where}.materials.{m}"
+            if not isinstance(material, dict):
+                problems.append(Problem(spot, "材料格式有误"))
+                continue
             _text(problems, material, "name", "材料名称", max_length=200)
+            for name, label, limit in MATERIAL_TEXT_LIMITS:
+                if material.get(name):
+                    _text(problems, material, name, label, required=False, max_length=limit)
             if material.get("form") not in MATERIAL_FORMS:
                 problems.append(Problem(f"{spot}.form", "材料形式应为纸质、电子或纸质或电子"))
             if material.get("replaceable_by") not in REPLACEMENTS:

@@ -248,11 +248,15 @@ def edit_item(request, code: str):
         note = changes.pop("note")
         data["promised_limit"]["days"] = changes.pop("promised_days")
         data.update(changes)
-        draft = services.save_draft(
-            actor=request.user, item=item, data=data, note=note, request=request
-        )
-        messages.success(request, "已保存为草稿")
-        return redirect("catalog:draft", draft.pk)
+        try:
+            draft = services.save_draft(
+                actor=request.user, item=item, data=data, note=note, request=request
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "已保存为草稿")
+            return redirect("catalog:draft", draft.pk)
     return render(request, "catalog/edit.html", {"item": item, "form": form})
 
 
@@ -392,6 +396,7 @@ def report(request, name: str):
         sheet.append(header)
         for row in rows:
             sheet.append(row)
+        excel.keep_text(sheet)
         buffer = io.BytesIO()
         book.save(buffer)
         response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -184,6 +184,18 @@ class WorkingDaysOut(Schema):
     provisional_reason: str
 
 
+CALENDAR_RANGE = (dt.date(1950, 1, 1), dt.date(2100, 12, 31))
+
+
+def _within_calendar(**dates: dt.date) -> None:
+    """Dates the platform can reason about; far-off ones (9999-12-31) are refused, not crashed."""
+    first, last = CALENDAR_RANGE
+    fields = {name: f"日期应在{first.year}至{last.year}年之间" for name, day in dates.items()
+              if not first <= day <= last}  # fmt: skip
+    if fields:
+        raise ServiceError("参数有误：" + "、".join(fields), fields=fields)
+
+
 @router.get("calendar/add-working-days", auth=None, response=DueDateOut, tags=["工作日"])
 def add_working_days(request, start: dt.date, days: int):
     """The day a limit of `days` working days ends; the start day is not counted."""
@@ -191,6 +203,7 @@ def add_working_days(request, start: dt.date, days: int):
         raise ServiceError("参数有误：days", fields={"days": "工作日数不能为负数"})
     if days > 3650:
         raise ServiceError("参数有误：days", fields={"days": "工作日数不能超过3650"})
+    _within_calendar(start=start)
     result = workdays.add_working_days(services.load_calendar(), start, days)
     return {
         "start": result.start,
@@ -208,6 +221,7 @@ def working_days_between(request, start: dt.date, end: dt.date):
         raise ServiceError("参数有误：end", fields={"end": "结束日期不能早于开始日期"})
     if (end - start).days > 3650 * 2:
         raise ServiceError("参数有误：end", fields={"end": "区间不能超过20年"})
+    _within_calendar(start=start, end=end)
     result = workdays.working_days_between(services.load_calendar(), start, end)
     return {
         "start": result.start,
@@ -221,6 +235,7 @@ def working_days_between(request, start: dt.date, end: dt.date):
 @router.get("calendar/next-working-day", auth=None, response=DueDateOut, tags=["工作日"])
 def next_working_day(request, date: dt.date):
     """The first working day after `date`."""
+    _within_calendar(date=date)
     result = workdays.next_working_day(services.load_calendar(), date)
     return {
         "start": result.start,

@@ -103,7 +103,12 @@ def mask_resident_id(number: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    return f"{phone[:3]}****{phone[7:]}" if len(phone) == 11 else phone
+    """138****5678; other lengths keep at most their first 3 and last 2 characters."""
+    if len(phone) == 11:
+        return f"{phone[:3]}****{phone[7:]}"
+    if len(phone) <= 5:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 5)}{phone[-2:]}"
 
 
 def mask_name(name: str) -> str:

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from onething.core import workdays
 from onething.core.errors import ServiceError
+from onething.core.identity import mask_phone, mask_resident_id
 from onething.core.models import ApiToken, AuditEntry, CalendarYear, User, WorkCalendarDay
 
 # --- Audit ---------------------------------------------------------------------------------
@@ -31,6 +32,10 @@ def snapshot(obj: models.Model) -> dict[str, Any]:
     """The object's concrete fields as JSON-safe values, for before/after in the audit log."""
     data = model_to_dict(obj, fields=[f.name for f in obj._meta.concrete_fields])
     data.pop("password", None)
+    # The audit log is read by supervisors: personal numbers stay masked there too.
+    for name, mask in (("id_number", mask_resident_id), ("phone", mask_phone)):
+        if data.get(name):
+            data[name] = mask(data[name])
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 

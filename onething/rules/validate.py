@@ -63,11 +63,45 @@ def check_rule(rule, catalog: FactCatalog, definitions: dict | None = None) -> N
         raise InvalidRule(errors)
 
 
+# A rule is a few dozen conditions; these bounds keep a hostile one from tying up a worker
+# (refs are expanded where used, so a chain of doubling refs grows exponentially).
+MAX_DEPTH = 32
+MAX_NODES = 2000
+
+
 def rule_errors(rule, catalog: FactCatalog, definitions: dict | None = None) -> list[RuleError]:
     """Every problem of `rule` (empty when it is valid); see `check_rule`."""
-    checker = _Checker(catalog, definitions or {})
+    definitions = definitions or {}
+    too_big = _size_error(rule, definitions)
+    if too_big:
+        return [RuleError("$", too_big)]
+    checker = _Checker(catalog, definitions)
     checker.node(rule, "$", ())
     return checker.errors
+
+
+def _size_error(rule, definitions: dict) -> str:
+    """A message when the rule, with its refs expanded, is too deep or too large."""
+    count = 0
+    stack = [(rule, 1, ())]
+    while stack:
+        node, depth, refs = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            return f"规则过大：展开引用后超过{MAX_NODES}个节点"
+        if depth > MAX_DEPTH:
+            return f"规则嵌套过深：超过{MAX_DEPTH}层"
+        if not isinstance(node, dict):
+            continue
+        for key in ("all", "any"):
+            if isinstance(node.get(key), list):
+                stack.extend((child, depth + 1, refs) for child in node[key])
+        if "not" in node:
+            stack.append((node["not"], depth + 1, refs))
+        name = node.get("ref")
+        if isinstance(name, str) and name in definitions and name not in refs:
+            stack.append((definitions[name], depth + 1, (*refs, name)))
+    return ""
 
 
 class _Checker:

@@ -4,6 +4,7 @@ one transaction and leaves an audit record."""
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from onething.catalog.models import ItemDraft, ServiceItem
 from onething.catalog.services.publishing import (
@@ -23,6 +24,12 @@ EDITOR_ROLES = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
 PUBLISHER_ROLES = (Role.DEPARTMENT_ADMIN, Role.SUPERVISOR)
 
 
+def _version_of(item: ServiceItem | None) -> int | None:
+    if item is None or not item.current_version_id:
+        return None
+    return item.current_version.number
+
+
 def _implementer_of(draft: ItemDraft) -> Implementer:
     if draft.department_id:
         return implementer_for_department(draft.department)
@@ -39,11 +46,12 @@ def save_draft(
     region = actor.department.region if department else actor.town
     if item is not None and (
         item.department_id != (department.pk if department else None)
-        or (department is None and item.region_id != region.pk)
+        or (department is None and region.pk not in (item.region_id, item.region.parent_id))
     ):
         raise NotAllowed("只能编辑本单位实施的事项")
     with transaction.atomic():
         draft = ItemDraft.objects.create(
+            base_version=_version_of(item),
             item=item,
             department=department,
             region=region,
@@ -122,6 +130,11 @@ def publish_draft(*, actor: User, draft_id: int, request=None) -> ServiceItem:
             raise NotFound("草稿不存在或无权查看")
         if draft.status != ItemDraft.Status.IN_REVIEW:
             raise Conflict(f"草稿当前为“{draft.get_status_display()}”，须先提交审核")
+        current = _version_of(draft.item)
+        if draft.base_version is not None and current != draft.base_version:
+            raise Conflict(
+                f"起草后事项已发布第{current}版，请在新版本基础上重新起草，以免覆盖他人修改"
+            )
         if draft.created_by_id == actor.pk:
             raise NotAllowed("起草人不能发布自己的草稿，须由他人审核")
         item = publish_item(
@@ -148,7 +161,10 @@ def import_drafts(*, actor: User, content: bytes, request=None) -> list[ItemDraf
     own = (
         ServiceItem.objects.filter(department=department)
         if department
-        else ServiceItem.objects.filter(region=region, department__isnull=True)
+        # A town's own items and those of its communities, as its workbench lists them.
+        else ServiceItem.objects.filter(
+            Q(region=region) | Q(region__parent=region), department__isnull=True
+        )
     )
     existing = {i.implementation_code: i for i in own}
     errors = [
@@ -164,6 +180,7 @@ def import_drafts(*, actor: User, content: bytes, request=None) -> list[ItemDraf
         drafts = [
             ItemDraft.objects.create(
                 item=existing.get(data.get("implementation_code") or ""),
+                base_version=_version_of(existing.get(data.get("implementation_code") or "")),
                 department=department,
                 region=region,
                 data=data,
