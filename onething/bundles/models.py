@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from onething.core.models import Role
+from onething.core.models.immutable import WriteOnceModel, WriteOnceQuerySet
 from onething.core.models.organisation import PublicQuerySet
 
 
@@ -39,15 +40,14 @@ class Bundle(models.Model):
         return self.name
 
 
-class BundleVersionQuerySet(PublicQuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("已发布的一件事版本不能修改")
-
-    def delete(self):
-        raise PermissionError("已发布的一件事版本不能删除")
+class BundleVersionQuerySet(WriteOnceQuerySet, PublicQuerySet):
+    pass
 
 
-class BundleVersion(models.Model):
+class BundleVersion(WriteOnceModel):
+    refuse_change = "已发布的一件事版本不能修改"
+    refuse_delete = "已发布的一件事版本不能删除"
+
     bundle = models.ForeignKey(Bundle, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField("版本号")
     snapshot = models.JSONField("内容")
@@ -68,11 +68,6 @@ class BundleVersion(models.Model):
 
     def __str__(self):
         return f"{self.bundle.name} 第{self.number}版"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("已发布的一件事版本不能修改")
-        super().save(*args, **kwargs)
 
 
 class GuidanceSessionQuerySet(models.QuerySet):

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from onething.core.models import Department, Region, Role
+from onething.core.models.immutable import WriteOnceModel, WriteOnceQuerySet
 from onething.core.models.organisation import PublicQuerySet
 
 
@@ -220,16 +221,15 @@ class Material(models.Model):
         return self.name
 
 
-class ItemVersionQuerySet(PublicQuerySet):
-    def delete(self):
-        raise PermissionError("已发布的事项版本不能删除")
-
-    def update(self, **kwargs):
-        raise PermissionError("已发布的事项版本不能修改")
+class ItemVersionQuerySet(WriteOnceQuerySet, PublicQuerySet):
+    pass
 
 
-class ItemVersion(models.Model):
+class ItemVersion(WriteOnceModel):
     """An immutable, published state of one item with its handling items and materials."""
+
+    refuse_change = "已发布的事项版本不能修改"
+    refuse_delete = "已发布的事项版本不能删除"
 
     item = models.ForeignKey(ServiceItem, on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveIntegerField("版本号")
@@ -256,14 +256,6 @@ class ItemVersion(models.Model):
 
     def __str__(self):
         return f"{self.item.name} 第{self.number}版"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("已发布的事项版本不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("已发布的事项版本不能删除")
 
 
 class ItemDraftQuerySet(models.QuerySet):

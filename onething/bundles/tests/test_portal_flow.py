@@ -24,6 +24,11 @@ def test_loading_publishes_each_bundle_once(bundles):
     assert len(bundles) >= 14
     assert BundleVersion.objects.filter(bundle=bundles["birth"]).count() == 1
     assert load_bundles() == 0
+    version = BundleVersion.objects.filter(bundle=bundles["birth"]).get()
+    with pytest.raises(PermissionError):
+        version.delete()
+    with pytest.raises(PermissionError):
+        BundleVersion.objects.filter(pk=version.pk).update(note="改")
     assert AuditEntry.objects.filter(action="bundles.bundle.publish").count() >= 14
 
 

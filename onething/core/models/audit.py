@@ -4,23 +4,21 @@ full personal record."""
 from django.conf import settings
 from django.db import models
 
+from .immutable import WriteOnceModel, WriteOnceQuerySet
 from .people import Role
 
 
-class AuditEntryQuerySet(models.QuerySet):
+class AuditEntryQuerySet(WriteOnceQuerySet):
     def visible_to(self, user):
         if user.is_authenticated and user.role in (Role.SUPERVISOR, Role.SYSADMIN):
             return self.all()
         return self.none()
 
-    def delete(self):
-        raise PermissionError("审计日志只能追加，不能删除")
 
-    def update(self, **kwargs):
-        raise PermissionError("审计日志只能追加，不能修改")
+class AuditEntry(WriteOnceModel):
+    refuse_change = "审计日志只能追加，不能修改"
+    refuse_delete = "审计日志只能追加，不能删除"
 
-
-class AuditEntry(models.Model):
     class Kind(models.TextChoices):
         CHANGE = "change", "变更"
         READ = "read", "查阅"
@@ -55,11 +53,3 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.action} {self.object_repr}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("审计日志只能追加，不能删除")
