@@ -77,3 +77,9 @@ def browser_type_launch_args(browser_type_launch_args):
 def browser_context_args(browser_context_args):
     # axe-core is injected into the page; a strict CSP would block it.
     return {**browser_context_args, "bypass_csp": True, "locale": "zh-CN"}
+
+
+@pytest.fixture(autouse=True)
+def _private_upload_root(settings, tmp_path_factory):
+    """Uploaded materials go to a temporary directory, never into the checkout."""
+    settings.ONETHING_UPLOAD_ROOT = tmp_path_factory.getbasetemp() / "uploads"

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "onething.registries",
     "onething.catalog",
     "onething.bundles",
+    "onething.cases",
     "onething.web",
     "onething.demo",
 ]
@@ -68,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "onething.web.context_processors.display_preferences",
+                "onething.web.context_processors.inbox",
             ],
         },
     },
@@ -119,6 +121,14 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+
+# Applicants' uploaded materials: outside the web root, served only by a view that checks
+# visibility (onething.cases.uploads).
+ONETHING_UPLOAD_ROOT = Path(os.environ.get("ONETHING_UPLOAD_ROOT", VAR_DIR / "uploads"))
+ONETHING_UPLOAD_MAX_FILE = 10 * 1024 * 1024
+ONETHING_UPLOAD_MAX_APPLICATION = 50 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -161,10 +171,18 @@ ONETHING_REFUSE_DEMO_PASSWORD = False
 ONETHING_REQUIRE_STAFF_OTP = False
 # Bearer tokens for integrations expire after this long.
 ONETHING_API_TOKEN_LIFETIME = timedelta(days=30)
+# How each notification channel is sent: a class with `send(message)` that raises on failure.
+# SMS only goes to the log until a gateway's sender is configured here.
+ONETHING_NOTIFICATION_SENDERS = {
+    "sms": "onething.core.notifications.ConsoleSender",
+    "email": "onething.core.notifications.DjangoEmailSender",
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # ConsoleSender writes messages here at INFO: visible in development.
+    "loggers": {"onething.notifications": {"level": "INFO"}},
 }

@@ -70,6 +70,9 @@ HANDLING_COLUMNS = [
     ("index", "办理项序号", "int"),
     ("name", "业务办理项名称", "text"),
     ("variant", "办理类型", "text"),
+    ("form_fields", "申请表字段", "json"),
+    ("approval_rule", "秒批规则", "json"),
+    ("commitment", "告知承诺", "json"),
 ]
 MATERIAL_COLUMNS = [
     ("item", "实施编码", "text"),
@@ -230,6 +233,7 @@ def _rows(book, title, errors):
 
 
 _ITEM_COLUMN_OF = {key.split(".")[0]: label for key, label, _ in ITEM_COLUMNS}
+_HANDLING_COLUMN_OF = {key: label for key, label, _ in HANDLING_COLUMNS}
 _MATERIAL_COLUMN_OF = {key: label for key, label, _ in MATERIAL_COLUMNS}
 
 
@@ -258,7 +262,14 @@ def import_items(content: bytes) -> list[dict]:
             errors.append(CellError("业务办理项", number, "实施编码", "“事项”表中没有此实施编码"))
             continue
         data["handling_items"].append(
-            {"name": row["name"], "variant": row["variant"], "materials": []}
+            {
+                "name": row["name"],
+                "variant": row["variant"],
+                "form_fields": row.get("form_fields") or [],
+                "approval_rule": row.get("approval_rule"),
+                "commitment": row.get("commitment"),
+                "materials": [],
+            }
         )
         handling_rows[(row["item"], row.get("index"))] = (data["handling_items"][-1], number)
     material_rows = {}
@@ -287,10 +298,6 @@ def _locate(problem, data, item_row, handling_rows, material_rows) -> CellError:
             column = _MATERIAL_COLUMN_OF.get(parts[4] if len(parts) > 4 else "name", "材料名称")
             return CellError("申请材料", material_rows[id(material)], column, problem.message)
         row = next(n for h, n in handling_rows.values() if h is handling)
-        return CellError(
-            "业务办理项",
-            row,
-            "业务办理项名称" if parts[-1] == "name" else "办理类型",
-            problem.message,
-        )
+        column = _HANDLING_COLUMN_OF.get(parts[2] if len(parts) > 2 else "name", "业务办理项名称")
+        return CellError("业务办理项", row, column, problem.message)
     return CellError("事项", item_row, _ITEM_COLUMN_OF.get(parts[0], parts[0]), problem.message)

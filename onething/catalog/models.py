@@ -168,6 +168,24 @@ class HandlingItem(models.Model):
     name = models.CharField("名称", max_length=200)
     variant = models.CharField("办理类型", max_length=10)
     sort_order = models.PositiveSmallIntegerField(default=0)
+    form_fields = models.JSONField(
+        "申请表字段",
+        default=list,
+        blank=True,
+        help_text="本办理项特有的申请表字段；申请人的姓名、证件号码等由系统从登记信息中补充",
+    )
+    approval_rule = models.JSONField(
+        "秒批规则",
+        null=True,
+        blank=True,
+        help_text="规则语言写成的即时审批条件，作用于登记信息和申请表字段",
+    )
+    commitment = models.JSONField(
+        "告知承诺",
+        null=True,
+        blank=True,
+        help_text="告知承诺制（国办发〔2020〕42号）：承诺书正文、可免交的材料、核查期限和方式",
+    )
 
     objects = PublicQuerySet.as_manager()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from onething.catalog import approval
 from onething.core.identity import IdentityNumberError, validate_credit_code
 
 KIND_CODES = {"01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "20"}
@@ -81,16 +82,18 @@ def _limit(problems: list[Problem], data: dict, name: str, label: str) -> None:
         problems.append(Problem(f"{name}.unit", f"{label}单位应为工作日、自然日或小时"))
 
 
-def _text(problems, data, name, label, *, required=True, max_length=None):
+def _text(problems, data, name, label, *, required=True, max_length=None, where=""):
+    """`where` is the dotted path of `data` inside the item ("" for the item itself)."""
+    path = f"{where}.{name}" if where else name
     value = data.get(name)
     if value is None or value == "":
         if required:
-            problems.append(Problem(name, f"请填写{label}"))
+            problems.append(Problem(path, f"请填写{label}"))
         return
     if not isinstance(value, str):
-        problems.append(Problem(name, f"{label}应为文字"))
+        problems.append(Problem(path, f"{label}应为文字"))
     elif max_length and len(value) > max_length:
-        problems.append(Problem(name, f"{label}不能超过{max_length}个字"))
+        problems.append(Problem(path, f"{label}不能超过{max_length}个字"))
 
 
 def _flag(problems, data, name, label):
@@ -157,7 +160,7 @@ def item_problems(data: dict) -> list[Problem]:
         return problems
     for h, handling in enumerate(handling_items):
         where = f"handling_items.{h}"
-        _text(problems, handling, "name", "业务办理项名称", max_length=200)
+        _text(problems, handling, "name", "业务办理项名称", max_length=200, where=where)
         if handling.get("variant") not in VARIANTS:
             problems.append(
                 Problem(f"{where}.variant", "办理类型应为设立、变更、延续、注销、补证或其他")
@@ -167,10 +170,18 @@ def item_problems(data: dict) -> list[Problem]:
             if not isinstance(material, dict):
                 problems.append(Problem(spot, "材料格式有误"))
                 continue
-            _text(problems, material, "name", "材料名称", max_length=200)
+            _text(problems, material, "name", "材料名称", max_length=200, where=spot)
             for name, label, limit in MATERIAL_TEXT_LIMITS:
                 if material.get(name):
-                    _text(problems, material, name, label, required=False, max_length=limit)
+                    _text(
+                        problems,
+                        material,
+                        name,
+                        label,
+                        required=False,
+                        max_length=limit,
+                        where=spot,
+                    )
             if material.get("form") not in MATERIAL_FORMS:
                 problems.append(Problem(f"{spot}.form", "材料形式应为纸质、电子或纸质或电子"))
             if material.get("replaceable_by") not in REPLACEMENTS:
@@ -181,7 +192,13 @@ def item_problems(data: dict) -> list[Problem]:
                 value = material.get(count, 0)
                 if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                     problems.append(Problem(f"{spot}.{count}", "份数应为不小于0的整数"))
-    return [Problem(p.field, p.message) for p in problems]
+        problems.extend(
+            Problem(path, message)
+            for path, message in approval.application_problems(
+                handling, where=where, kind=data.get("kind"), audience=audience
+            )
+        )
+    return problems
 
 
 def item_defects(data: dict) -> list[Problem]:

@@ -15,6 +15,8 @@ from onething.core.models import (
     AuditEntry,
     CalendarYear,
     Department,
+    DistrictSetting,
+    OutboxMessage,
     Region,
     User,
     WorkCalendarDay,
@@ -163,3 +165,37 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 @admin.register(ApiToken)
 class ApiTokenAdmin(ReadOnlyAdmin):
     list_display = ["prefix", "user", "created_at", "expires_at", "revoked_at"]
+
+
+@admin.register(DistrictSetting)
+class DistrictSettingAdmin(ReadOnlyAdmin):
+    """Versions are added on /settings/ (validated against the declared spec), not here."""
+
+    list_display = ["key", "version", "value", "valid_from", "set_by", "source"]
+    list_filter = ["key"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Delivery state for operators; `send_notifications --requeue-failed` retries failures."""
+
+    list_display = ["created_at", "channel", "masked_address", "subject", "status", "attempts"]
+    list_filter = ["status", "channel"]
+    # The address stays masked here too; the full one is only used to send.
+    fields = [
+        "channel",
+        "masked_address",
+        "subject",
+        "body",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="地址")
+    def masked_address(self, obj):
+        return obj.masked_address

@@ -1,4 +1,5 @@
-"""Core API: authentication tokens, the caller, regions, departments, working days, audit."""
+"""Core API: authentication tokens, the caller, regions, departments, working days, audit,
+local rules."""
 
 import datetime as dt
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 from django_otp import match_token, user_has_device
 from ninja import Query, Router, Schema, Status
 
-from onething.core import services, workdays
+from onething.core import district_settings, services, workdays
 from onething.core.api_utils import Page, paginate
 from onething.core.errors import NotAllowed, ServiceError, Unauthenticated
 from onething.core.models import AuditEntry, Department, Region, Role
@@ -302,3 +303,51 @@ def list_audit(request, filters: Query[AuditFilter], limit: int = 50, offset: in
         raise NotAllowed("只有监督人员和系统管理员可以查看审计日志")
     entries = filter_audit(AuditEntry.objects.visible_to(request.user), **filters.dict())
     return paginate(entries, limit=limit, offset=offset, serialize=audit_out)
+
+
+# --- Local rules ---------------------------------------------------------------------------
+
+
+class SettingOut(Schema):
+    key: str
+    label: str
+    type: str
+    value: int | bool | str
+    default: int | bool | str
+    is_default: bool
+    source: str
+    version: int
+    valid_from: dt.datetime | None
+    set_by_unit: str
+    min: int | None
+    max: int | None
+    unit: str
+    allowed: str
+
+
+@router.get("settings", response=list[SettingOut], tags=["本地规则设置"])
+def list_settings(request):
+    """Every local rule (本地规则设置) with the value in force and the clause it comes from.
+
+    Version 0 is the default declared in code. Only the bureau changes a rule, on /settings/.
+    """
+    return [
+        {
+            "key": item.spec.key,
+            "label": item.spec.label,
+            "type": item.spec.type,
+            "value": item.value,
+            "default": item.spec.default,
+            "is_default": item.is_default,
+            "source": item.source,
+            "version": item.version,
+            "valid_from": item.valid_from,
+            # The unit answers for a rule; a staff member's name is not public.
+            "set_by_unit": item.set_by.unit_name if item.set_by else "",
+            "min": item.spec.min,
+            "max": item.spec.max,
+            "unit": item.spec.unit,
+            "allowed": item.spec.allowed,
+        }
+        for item in district_settings.current_settings(user=request.user)
+    ]

@@ -8,4 +8,5 @@ urlpatterns = [
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/second-factor/", views.second_factor, name="second_factor"),
     path("workbench/audit/", views.audit_log, name="audit_log"),
+    path("settings/", views.district_settings, name="district_settings"),
 ]

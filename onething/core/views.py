@@ -1,25 +1,32 @@
-"""Sign-in, the staff second factor, and the audit log page."""
+"""Sign-in, the staff second factor, the audit log page and the local rules page."""
 
 import csv
 import datetime as dt
 
 import segno
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from onething.core.access import role_required
+from onething.core.district_settings import SPECS, SettingSpec, current_settings, history_by_key
+from onething.core.errors import ServiceError
 from onething.core.models import AuditEntry, Role
+from onething.core.models.people import STAFF_ROLES
 from onething.core.selectors import filter_audit
 from onething.core.services import record_audit
+from onething.core.settings_service import change_setting, may_change_settings
 
 
 class LoginView(auth_views.LoginView):
@@ -147,3 +154,121 @@ def csv_cell(value) -> str:
     """A CSV cell Excel will not run as a formula (OWASP: prefix = + - @ with a quote)."""
     text = "" if value is None else str(value)
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
+# --- Local rules (本地规则设置) ---------------------------------------------------------------
+
+
+class SettingChangeForm(forms.Form):
+    """A new version of one local rule. The service validates the value against its spec."""
+
+    source = forms.CharField(
+        label="依据",
+        max_length=300,
+        help_text="新取值所依据的文件名称及条款，如：《……工作方案》三（二）7",
+        error_messages={"required": "请填写依据：文件名称及条款"},
+    )
+    valid_from = forms.DateField(
+        label="生效日期",
+        required=False,
+        help_text="留空或填今天为立即生效；可填以后的日期，届时自动生效",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": "日期格式应为 年-月-日"},
+    )
+    note = forms.CharField(
+        label="说明", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    base_version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args, spec: SettingSpec, **kwargs):
+        super().__init__(*args, prefix=setting_anchor(spec.key), **kwargs)
+        required = {"required": "请填写新取值"}
+        if spec.type == "bool":
+            value = forms.ChoiceField(
+                choices=[("true", "是"), ("false", "否")],
+                widget=forms.RadioSelect,
+                error_messages={"required": "请选择新取值"},
+            )
+        elif spec.type == "int":
+            attrs = {"inputmode": "numeric", "min": spec.min, "max": spec.max}
+            value = forms.CharField(
+                widget=forms.NumberInput(attrs={k: v for k, v in attrs.items() if v is not None}),
+                error_messages=required,
+            )
+        else:
+            value = forms.CharField(max_length=spec.max, error_messages=required)
+        value.label = f"新取值（{spec.unit}）" if spec.unit else "新取值"
+        value.help_text = f"可填：{spec.allowed}"
+        self.fields = {"value": value, **self.fields}
+        self.spec = spec
+
+    def effective_from(self):
+        """Today or blank: now. A later date: from the start of that day (Beijing time)."""
+        day = self.cleaned_data.get("valid_from")
+        if day is None or day == timezone.localdate():
+            return None
+        return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def setting_anchor(key: str) -> str:
+    return key.replace(".", "-")
+
+
+@role_required(*STAFF_ROLES, Role.SYSADMIN)
+def district_settings(request):
+    """Every local rule with its source and history; the bureau adds new versions here."""
+    can_change = may_change_settings(request.user)
+    bound = None
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied("只有区行政审批服务局的监督人员和系统管理员可以修改本地规则设置")
+        spec = SPECS.get(request.POST.get("key", ""))
+        if spec is None:
+            messages.error(request, "没有这个设置项，请刷新页面后重试")
+            return redirect("district_settings")
+        bound = SettingChangeForm(request.POST, spec=spec)
+        if bound.is_valid():
+            try:
+                row = change_setting(
+                    actor=request.user,
+                    key=spec.key,
+                    value=bound.cleaned_data["value"],
+                    source=bound.cleaned_data["source"],
+                    note=bound.cleaned_data["note"],
+                    valid_from=bound.effective_from(),
+                    base_version=bound.cleaned_data["base_version"],
+                    request=request,
+                )
+            except ServiceError as error:
+                for name, text in error.fields.items():
+                    bound.add_error(name if name in bound.fields else None, text)
+                bound.add_error(None, error.message)
+            else:
+                when = ""
+                if row.valid_from > timezone.now():
+                    when = f"，{timezone.localtime(row.valid_from):%Y-%m-%d}起生效"
+                messages.success(request, f"已保存“{spec.label}”第{row.version}版{when}")
+                return redirect(f"{reverse('district_settings')}#{setting_anchor(spec.key)}")
+    history = history_by_key(user=request.user)
+    entries = []
+    for item in current_settings(user=request.user):
+        spec, versions = item.spec, history[item.spec.key]
+        latest = versions[0].version if versions else 0
+        form = None
+        if can_change:
+            form = bound if bound is not None and bound.spec.key == spec.key else None
+            form = form or SettingChangeForm(spec=spec, initial={"base_version": latest})
+        entries.append(
+            {
+                "item": item,
+                "anchor": setting_anchor(spec.key),
+                "display": spec.display(item.value),
+                "form": form,
+                "scheduled_display": spec.display(item.scheduled.value) if item.scheduled else "",
+                "history": [(row, spec.display(row.value)) for row in versions],
+                "default_display": spec.display(spec.default),
+            }
+        )
+    return render(
+        request, "core/district_settings.html", {"entries": entries, "can_change": can_change}
+    )

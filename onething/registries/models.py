@@ -211,3 +211,48 @@ class RegistryLoad(models.Model):
 
     def __str__(self):
         return f"{self.dataset} seed={self.seed} size={self.size}"
+
+
+class CreditRecordQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Applicants see their own records; staff and the bureau see all (credit records are
+        shared across departments for joint discipline, 联合惩戒)."""
+        if not user.is_authenticated:
+            return self.none()
+        if user.role == Role.ENTERPRISE:
+            return self.filter(subject_code=user.credit_code) if user.credit_code else self.none()
+        if user.role == Role.PERSON:
+            return self.filter(subject_code=user.id_number) if user.id_number else self.none()
+        return self.all()
+
+    def barring(self):
+        """Records that bar commitment-based approval until repaired (国办发〔2020〕42号)."""
+        return self.filter(repaired_at__isnull=True)
+
+
+class CreditRecord(models.Model):
+    """A dishonesty record against a person or an enterprise: a false commitment found by a
+    verification, or a serious dishonesty listing. It bars commitment-based approval until the
+    credit is repaired (信用修复)."""
+
+    class Kind(models.TextChoices):
+        FALSE_COMMITMENT = "false_commitment", "虚假承诺"
+        SERIOUS_DISHONESTY = "serious_dishonesty", "严重失信"
+
+    subject_code = models.CharField("身份证号码或统一社会信用代码", max_length=18, db_index=True)
+    subject_name = models.CharField("名称", max_length=100)
+    kind = models.CharField("类别", max_length=20, choices=Kind.choices)
+    reason = models.CharField("事由", max_length=500)
+    source = models.CharField("来源", max_length=100)
+    recorded_at = models.DateTimeField("记录时间")
+    repaired_at = models.DateTimeField("修复时间", null=True, blank=True)
+    repair_note = models.CharField("修复说明", max_length=300, blank=True)
+
+    objects = CreditRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "信用记录"
+        ordering = ["-recorded_at"]
+
+    def __str__(self):
+        return f"{self.subject_name} {self.get_kind_display()}"

@@ -1,15 +1,19 @@
 """Portal and workbench pages. Each view reads through the models' visibility rules."""
 
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onething.catalog.models import ServiceItem
+from onething.core import notifications
 from onething.core.access import role_required
-from onething.core.models import Department, Region, Role
+from onething.core.errors import NotFound
+from onething.core.models import Department, InboxMessage, Region, Role
 from onething.core.models.people import APPLICANT_ROLES, STAFF_ROLES
 from onething.web.context_processors import ELDERLY_COOKIE
 
@@ -89,8 +93,32 @@ def my(request):
             .select_related("household_community__parent")
             .first(),
             "enterprise": Enterprise.objects.visible_to(user).first(),
+            "latest_messages": InboxMessage.objects.visible_to(user)[:3],
         },
     )
+
+
+@login_required
+def inbox(request):
+    """The signed-in user's own messages, newest first."""
+    messages = InboxMessage.objects.visible_to(request.user)
+    page = Paginator(messages, 30).get_page(request.GET.get("page"))
+    return render(request, "web/inbox.html", {"page": page})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox_message(request, pk: int):
+    """Mark one's own message read. GET follows its link; POST (标为已读) returns to the inbox."""
+    try:
+        message = notifications.mark_read(request.user, pk)
+    except NotFound:
+        raise Http404("没有这条消息") from None
+    back = f"{reverse('web:inbox')}#message-{message.pk}"
+    if request.method == "POST" or not message.link:
+        return redirect(back)
+    safe = url_has_allowed_host_and_scheme(message.link, {request.get_host()}, request.is_secure())
+    return redirect(message.link if safe else back)
 
 
 @require_POST

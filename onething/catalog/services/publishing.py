@@ -150,6 +150,9 @@ def build_children(item: ServiceItem, data: dict) -> tuple[list[HandlingItem], l
             name=handling["name"],
             variant=handling["variant"],
             sort_order=h,
+            form_fields=handling.get("form_fields") or [],
+            approval_rule=handling.get("approval_rule"),
+            commitment=handling.get("commitment"),
         )
         handling_items.append(row)
         for m, material in enumerate(handling.get("materials") or [], start=1):
@@ -229,6 +232,9 @@ def item_to_data(item: ServiceItem) -> dict:
                 "code": h.code,
                 "name": h.name,
                 "variant": h.variant,
+                "form_fields": h.form_fields,
+                "approval_rule": h.approval_rule,
+                "commitment": h.commitment,
                 "materials": [
                     {"code": m.code, **{name: getattr(m, name) for name in MATERIAL_FIELDS}}
                     for m in h.materials.all()

@@ -14,7 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from onething.catalog import services as catalog_services
 from onething.catalog.tests.factories import BASE_ITEM
-from onething.core import services
+from onething.core import notifications, services
 from onething.core.models import AuditEntry, Department, Region, Role, User
 from onething.registries.models import Enterprise, Person
 
@@ -140,6 +140,38 @@ ENDPOINTS = [
     ),
     Endpoint("workbench/", "GET", one("/workbench/"), STAFF | {"admin"}),
     Endpoint("my/", "GET", one("/my/"), APPLICANTS),
+    # Inboxes: each user reads only their own; the bureau does not read people's inboxes.
+    Endpoint("my/inbox/", "GET", one("/my/inbox/"), SIGNED_IN),
+    Endpoint(
+        "my/inbox/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/my/inbox/{ctx['message'].pk}/"],
+        {"citizen"},
+        ok=(302,),
+    ),
+    Endpoint(
+        "my/inbox/<int:pk>/",
+        "POST",
+        lambda ctx, r: [f"/my/inbox/{ctx['message'].pk}/"],
+        {"citizen"},
+        ok=(302,),
+    ),
+    # Local rules: every signed-in user reads them; staff see the page; the bureau changes them.
+    Endpoint("api/v1/settings", "GET", one("/api/v1/settings"), SIGNED_IN),
+    Endpoint("settings/", "GET", one("/settings/"), STAFF | {"admin"}),
+    Endpoint(
+        "settings/",
+        "POST",
+        one("/settings/"),
+        BUREAU,
+        data={
+            "key": "cases.yellow_days",
+            "cases-yellow_days-value": "3",
+            "cases-yellow_days-source": "矩阵测试依据",
+            "cases-yellow_days-base_version": "0",
+        },
+        ok=(200, 302),
+    ),
     Endpoint(
         "display/elderly/", "POST", one("/display/elderly/"), ALL, data={"on": "1"}, ok=(302,)
     ),
@@ -326,6 +358,9 @@ def ctx(users):
         actor=outsider, action="canary.read", kind="read", purpose="越界审计事由乙"
     )
     services.issue_api_token(user=users["admin"])
+    message = notifications.notify(
+        users["citizen"], title="越界消息丁", body="只有收件人本人可见", link="/my/"
+    )
     item = catalog_services.publish_item(
         actor=None,
         data=copy.deepcopy(BASE_ITEM),
@@ -337,6 +372,7 @@ def ctx(users):
     draft_data["name"] = "越界草稿丙"
     draft = catalog_services.save_draft(actor=users["reviewer"], item=item, data=draft_data)
     return {
+        "message": message,
         "item_code": item.implementation_code,
         "draft": draft,
         "gtl": gtl,
@@ -391,6 +427,8 @@ def forbidden_strings(ctx, role, users):
         strings.add("越界公安人员甲")
     if role not in ("reviewer", "dept-admin", "supervisor", "admin"):
         strings.add("越界草稿丙")
+    if role != "citizen":
+        strings.add("越界消息丁")
     return strings
 
 
