@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("onething.registries.urls")),
     path("", include("onething.catalog.urls")),
     path("", include("onething.bundles.urls")),
+    path("", include("onething.cases.urls")),
     path("", include("onething.web.urls")),
 ]
 

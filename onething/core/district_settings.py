@@ -59,18 +59,19 @@ class SettingSpec:
         return text
 
     def _parse_int(self, raw: Any) -> int:
+        not_an_integer = ValueError(f"不是整数，可填{self.allowed}")
         if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
-            raise ValueError("应为整数")
+            raise not_an_integer
         if isinstance(raw, str) and "_" in raw:
-            raise ValueError("应为整数")  # Python reads 1_0 as 10; a person did not mean that
+            raise not_an_integer  # Python reads 1_0 as 10; a person did not mean that
         try:
             value = int(raw.strip()) if isinstance(raw, str) else int(raw)
         except (TypeError, ValueError):
-            raise ValueError("应为整数") from None
+            raise not_an_integer from None
         if (self.min is not None and value < self.min) or (
             self.max is not None and value > self.max
         ):
-            raise ValueError(f"应为{self.allowed}")
+            raise ValueError(f"超出范围，可填{self.allowed}")
         return value
 
     def display(self, value: Any) -> str:

@@ -111,12 +111,12 @@ def test_a_change_is_audited_with_before_and_after(users):
 @pytest.mark.parametrize(
     ("value", "source", "field", "message"),
     [
-        ("三", "某文件", "value", "应为1至10之间的整数（工作日）"),
-        (2.5, "某文件", "value", "应为1至10之间的整数（工作日）"),
-        (True, "某文件", "value", "应为整数"),
-        ("1_0", "某文件", "value", "应为整数"),
-        (0, "某文件", "value", "应为1至10之间的整数（工作日）"),
-        (11, "某文件", "value", "应为1至10之间的整数（工作日）"),
+        ("三", "某文件", "value", "不是整数，可填1至10之间的整数（工作日）"),
+        (2.5, "某文件", "value", "不是整数"),
+        (True, "某文件", "value", "不是整数"),
+        ("1_0", "某文件", "value", "不是整数"),
+        (0, "某文件", "value", "超出范围，可填1至10之间的整数（工作日）"),
+        (11, "某文件", "value", "超出范围"),
         (3, "  ", "source", "请填写依据：文件名称及条款"),
         (3, "依" * 301, "source", "依据不能超过300个字"),
     ],
@@ -295,7 +295,7 @@ def test_a_bad_value_on_the_page_is_explained_next_to_the_field(client, users):
     text = response.content.decode()
     assert 'id="id_cases-pre_review_days-value_error"' in text
     assert 'aria-describedby="id_cases-pre_review_days-value_helptext ' in text
-    assert "应为1至5之间的整数" in text and 'aria-invalid="true"' in text
+    assert "超出范围，可填1至5之间的整数" in text and 'aria-invalid="true"' in text
     assert not DistrictSetting.objects.exists()
 
 
