@@ -26,11 +26,14 @@ demo: migrate
 run: system-deps demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
-# CJK fonts and Pango for PDF notices and guides (WeasyPrint), from Debian.
+# CJK fonts and Pango for PDF notices and guides (WeasyPrint), from Debian. HarfBuzz's subsetter
+# lets WeasyPrint embed just the glyphs used: under 1 s per notice instead of about 23 s with the
+# pure-Python fallback on the large CJK fonts.
 system-deps:
-	@if ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! ldconfig -p | grep -q libpangoft2-1.0; then \
-		echo "Installing fonts-noto-cjk and Pango from Debian…"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; \
+	@if ! fc-list 2>/dev/null | grep -qi "noto.*cjk" || ! ldconfig -p | grep -q libpangoft2-1.0 \
+		|| ! ldconfig -p | grep -q libharfbuzz-subset; then \
+		echo "Installing fonts-noto-cjk, Pango and HarfBuzz subset from Debian…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 >/dev/null; \
 	fi
 
 # Debian's Chromium for browser tests (a browser download from a registry does not work here).

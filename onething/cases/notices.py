@@ -25,6 +25,7 @@ from django.utils import timezone
 from onething.core.identity import mask_resident_id
 
 from .clock import DELIVERY_DAYS, EXTENSION_DAYS
+from .models import Notice
 
 FONT_STACK = '"Noto Serif CJK SC", "Noto Sans CJK SC", serif'
 _UNIT_LABELS = {"working_day": "个工作日", "calendar_day": "日", "hour": "小时"}
@@ -116,7 +117,7 @@ def seal_for(unit: str) -> Seal:
     official seal, GA 241), each character upright towards the rim."""
     name = unit.strip() or "印章"
     n = len(name)
-    span = min(250.0, max(100.0, 21.0 * n))  # degrees of arc the name occupies
+    span = min(220.0, max(100.0, 21.0 * n))  # degrees of arc the name occupies
     step = span / n
     font_size = round(min(12.5, 0.85 * 2 * math.pi * 36 * step / 360), 2)
     radius = 44.5 - 0.88 * font_size  # baseline radius: the glyph tops stay inside the rim
@@ -150,6 +151,8 @@ def notice_title(notice) -> str:
 def notice_context(notice) -> dict:
     """What the template needs: the recorded context with dates in Chinese, limits with their
     units, the applicant's number masked as it is shown everywhere."""
+    if notice.kind not in Notice.Kind.values:
+        raise ValueError(f"unknown notice kind {notice.kind!r}")
     c = dict(notice.context or {})
     code = str(c.get("applicant_code") or "")
     kind = _applicant_kind(notice, code)
@@ -163,7 +166,10 @@ def notice_context(notice) -> dict:
     statutory_due = c.get("statutory_due") or ""
     basis = str(c.get("basis") or "")
     item, handling = c.get("item") or "", c.get("handling_item") or ""
-    matter = item if handling in ("", item) else f"{item}（{handling}）"
+    # 医疗机构执业登记（新办）, not 医疗机构执业登记（医疗机构执业登记（新办））
+    matter = (
+        handling if item and item in handling else f"{item}（{handling}）" if handling else item
+    )
     return {
         "notice": notice,
         "title": notice_title(notice),
@@ -191,8 +197,8 @@ def notice_context(notice) -> dict:
         "problems": [
             {
                 "number": chinese_ordinal(i),
-                "item": str(p.get("item") or "").strip(),
-                "problem": str(p.get("problem") or "").strip(),
+                "item": _clause(p.get("item")),
+                "problem": _clause(p.get("problem")),
             }
             for i, p in enumerate(c.get("problems") or [], start=1)
             if isinstance(p, dict)

@@ -42,9 +42,7 @@ def search(cases: QuerySet, q: str) -> QuerySet:
     q = (q or "").strip().upper()
     if not q:
         return cases
-    return cases.filter(
-        Q(number=q) | Q(application__number=q) | Q(application__applicant_code=q)
-    )
+    return cases.filter(Q(number=q) | Q(application__number=q) | Q(application__applicant_code=q))
 
 
 def queue(
@@ -63,12 +61,14 @@ def queue(
     if warning:
         cases = with_warning(cases, warning)
     cases = search(cases, q)
-    return cases.select_related(
-        "application", "handling_item", "department", "town"
-    ).order_by(F("due_on").asc(nulls_last=True), "id")
+    return cases.select_related("application", "handling_item", "department", "town").order_by(
+        F("due_on").asc(nulls_last=True), "id"
+    )
 
 
 def my_applications(user) -> QuerySet:
-    return Application.objects.visible_to(user).select_related("bundle").order_by(
-        "-submitted_at", "-id"
+    return (
+        Application.objects.visible_to(user)
+        .select_related("bundle")
+        .order_by("-submitted_at", "-id")
     )

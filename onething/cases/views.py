@@ -361,7 +361,9 @@ def act(request, pk: int, action: str):
             if field != "action":
                 messages.error(request, message)
         return redirect("cases:case", pk)
-    messages.success(request, f"已{services.TRANSITIONS[action].label}，办件状态：{case.get_state_display()}")
+    messages.success(
+        request, f"已{services.TRANSITIONS[action].label}，办件状态：{case.get_state_display()}"
+    )
     return redirect("cases:case", pk)
 
 
@@ -409,9 +411,7 @@ def upload_download(request, pk: int):
     response = FileResponse(
         handle, content_type=uploads.CONTENT_TYPES.get(upload.kind, "application/octet-stream")
     )
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''{quote(upload.original_name)}"
-    )
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(upload.original_name)}"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

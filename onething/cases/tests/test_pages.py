@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from onething.cases.lifecycle_doc import DOC, render
-from onething.cases.models import Application, Case
+from onething.cases.models import Application
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 
 import pytest
 from django.contrib import admin
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from onething.cases import services as cases_services
 from onething.catalog import services as catalog_services
 from onething.catalog.tests.factories import BASE_ITEM
 from onething.core import notifications, services
@@ -34,6 +36,10 @@ APPLICANTS = {"citizen", "enterprise"}
 SIGNED_IN = set(ROLES) - {"anonymous"}
 ALL = set(ROLES)
 BUREAU = {"supervisor", "admin"}
+WINDOW = {"clerk", "reviewer", "dept-admin", "town-clerk"}  # staff who may serve in person
+# ctx["case"]: its applicant, its unit's staff, the bureau's supervisors. As with the registries,
+# the system administrator reads nobody's records (forbidden_strings holds them to that).
+CASE_READERS = {"enterprise", "reviewer", "dept-admin", "supervisor"}
 PURPOSE = "办件 WC2026-000123 核验"
 
 
@@ -309,6 +315,39 @@ ENDPOINTS = [
         ],
         BUREAU,
     ),
+    # Cases: applicants upload; an application and its case (the enterprise's, for 市场监管)
+    # are seen by the applicant, the unit's staff and the bureau; only the unit's staff act.
+    Endpoint("api/v1/uploads", "POST", one("/api/v1/uploads"), APPLICANTS | WINDOW, ok=(201,)),
+    # Without an Idempotency-Key nobody submits; submission is tested in cases/tests/test_api.py.
+    Endpoint(
+        "api/v1/applications", "POST", one("/api/v1/applications"), set(), data={"bundle": "birth"}
+    ),
+    Endpoint("api/v1/applications", "GET", one("/api/v1/applications?limit=100"), SIGNED_IN),
+    Endpoint(
+        "api/v1/applications/<application_id>",
+        "GET",
+        lambda ctx, r: [f"/api/v1/applications/{ctx['case'].application_id}"],
+        CASE_READERS,
+    ),
+    Endpoint("api/v1/cases", "GET", one("/api/v1/cases?limit=100"), SIGNED_IN),
+    Endpoint(
+        "api/v1/cases",
+        "GET",
+        lambda ctx, r: [f"/api/v1/cases?q={ctx['case'].number}&warning=yellow&department=SCJG"],
+        SIGNED_IN,
+    ),
+    Endpoint(
+        "api/v1/cases/<case_id>",
+        "GET",
+        lambda ctx, r: [f"/api/v1/cases/{ctx['case'].pk}"],
+        CASE_READERS,
+    ),
+    Endpoint(
+        "api/v1/cases/<case_id>/<action>",
+        "POST",
+        lambda ctx, r: [f"/api/v1/cases/{ctx['case'].pk}/accept"],
+        {"reviewer", "dept-admin"},
+    ),
 ]
 
 
@@ -371,7 +410,16 @@ def ctx(users):
     draft_data = catalog_services.item_to_data(item)
     draft_data["name"] = "越界草稿丙"
     draft = catalog_services.save_draft(actor=users["reviewer"], item=item, data=draft_data)
+    application, _ = cases_services.submit_application(
+        actor=users["enterprise"],
+        draft=cases_services.draft_for(
+            users["enterprise"], handling_code=item.handling_items.get().code
+        ),
+        submission=cases_services.Submission(files={"备案申请表": [("表.pdf", b"%PDF-1.4 x")]}),
+        idempotency_key="matrix",
+    )
     return {
+        "case": application.cases.get(),
         "message": message,
         "item_code": item.implementation_code,
         "draft": draft,
@@ -450,6 +498,9 @@ def request(client, endpoint, url, index, ctx):
         target = ctx["people"][index]
         data = {"registry": "person", "number": target.id_number, "purpose": PURPOSE}
         echoed = {target.id_number}  # the form shows back what was typed
+    if endpoint.route == "api/v1/uploads":
+        data = {"file": SimpleUploadedFile("材料.pdf", b"%PDF-1.4 matrix")}
+        return client.post(url, data), echoed
     if url.startswith("/api/"):
         return client.post(url, data, content_type="application/json"), echoed
     return client.post(url, data), echoed
