@@ -321,7 +321,22 @@ class Notice(models.Model):
         ordering = ["case", "issued_at", "id"]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.number}"
+        return f"{self.title} {self.number}"
+
+    @property
+    def title(self) -> str:
+        """The document's title: 准予行政许可决定书 for a licence, 准予办理决定书 otherwise."""
+        from onething.cases.notices import notice_title
+
+        return notice_title(self)
+
+
+class SequenceQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Internal counters: only system administrators look at them."""
+        if user.is_authenticated and user.role == Role.SYSADMIN:
+            return self.all()
+        return self.none()
 
 
 class Sequence(models.Model):
@@ -329,6 +344,8 @@ class Sequence(models.Model):
 
     key = models.CharField(max_length=60, unique=True)
     value = models.PositiveIntegerField(default=0)
+
+    objects = SequenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "编号序列"

@@ -144,7 +144,24 @@ def seal_for(unit: str) -> Seal:
 # --- Rendering --------------------------------------------------------------------------------
 
 
+# Decisions on items that are not administrative licences (行政确认, 行政给付, 公共服务 …) are
+# not 行政许可决定书 and do not cite the Licensing Law's decision articles.
+NON_LICENSING_TITLES = {
+    "approval": "准予办理决定书",
+    "denial": "不予办理决定书",
+    "revocation": "撤销决定书",
+}
+
+
+def is_licensing(notice) -> bool:
+    """Whether the item is an administrative licence (kind 01); older notices without the
+    recorded kind are treated as licences, as they were issued."""
+    return str((notice.context or {}).get("item_kind") or "01") == "01"
+
+
 def notice_title(notice) -> str:
+    if not is_licensing(notice) and notice.kind in NON_LICENSING_TITLES:
+        return NON_LICENSING_TITLES[notice.kind]
     return notice.get_kind_display()
 
 
@@ -173,6 +190,7 @@ def notice_context(notice) -> dict:
     return {
         "notice": notice,
         "title": notice_title(notice),
+        "licensing": is_licensing(notice),
         "number": notice.number,
         "font_stack": FONT_STACK,
         "c": c,

@@ -764,6 +764,7 @@ def _issue(case: Case, kind: str, at, extra: dict) -> Notice:
         "application_number": application.number,
         "case_number": case.number,
         "item": item.name,
+        "item_kind": item.kind.code,
         "handling_item": case.handling_item.name,
         "received_on": case.received_on.isoformat(),
         "accepted_on": case.accepted_on.isoformat() if case.accepted_on else "",

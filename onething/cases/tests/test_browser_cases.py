@@ -124,7 +124,7 @@ def test_a_parent_applies_for_the_birth_bundle_and_departments_handle_it(
     page.get_by_role("link", name="出生一件事").click()
     expect(page.locator("dl.facts")).to_contain_text("已办结")
     assert_accessible(page, "concluded application")
-    links = page.get_by_role("link", name=re.compile("准予行政许可决定书")).all()
+    links = page.get_by_role("link", name=re.compile("准予(行政许可|办理)决定书")).all()
     assert len(links) == 3
     from onething.core.models import User
     from onething.registries.models import Person

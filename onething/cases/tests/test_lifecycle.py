@@ -661,3 +661,62 @@ def test_a_vaccination_case_alone_goes_to_the_health_bureau(people):
     assert case.unit_name == "区卫健局"
     event = CaseEvent.objects.get(case=case, action="submit")
     assert "区卫健局" in event.message
+
+
+# --- A corrected file shared by several cases ----------------------------------------------------
+
+
+@pytest.fixture
+def ghost(district):
+    """A person not in the population registry: every material has to be uploaded."""
+    from .factories import make_person
+
+    return make_person("ghost", "110101199003074514", "户籍外")
+
+
+def test_a_corrected_shared_file_reaches_the_other_open_cases(people, ghost):
+    application = submit(ghost, bundle="birth", delivery=PICKUP)
+    received_on(application)
+    cases = {c.department.code: c for c in application.cases.select_related("department")}
+    original = CaseMaterial.objects.get(case=cases["GA"], name="出生医学证明").upload
+    assert CaseMaterial.objects.get(case=cases["WJ"], name="出生医学证明").upload == original
+
+    problems = [{"item": "出生医学证明", "problem": "照片不清晰"}]
+    act(cases["WJ"], "request-correction", people["health-reviewer"], DAY1, problems=problems)
+    act(
+        cases["WJ"],
+        "resubmit",
+        ghost,
+        D(2026, 10, 8),
+        files={"出生医学证明": [("出生医学证明-清晰.pdf", pdf("clear"))]},
+    )
+    new = CaseMaterial.objects.get(case=cases["WJ"], name="出生医学证明").upload
+    assert new != original
+    # The police case, still waiting for its decision, gets the clearer copy too.
+    assert CaseMaterial.objects.get(case=cases["GA"], name="出生医学证明").upload == new
+
+
+@pytest.mark.xfail(
+    reason="BUG: services._resubmit points the material of every case of the application at "
+    "the new file, including cases already decided, so the record of what a decision was "
+    "based on changes after the decision",
+    strict=True,
+)
+def test_a_corrected_shared_file_does_not_rewrite_a_decided_case(people, ghost):
+    application = submit(ghost, bundle="birth", delivery=PICKUP)
+    received_on(application)
+    cases = {c.department.code: c for c in application.cases.select_related("department")}
+    original = CaseMaterial.objects.get(case=cases["GA"], name="出生医学证明").upload
+    ga = act(cases["GA"], "accept", people["police-reviewer"], DAY1)  # 即办件: decided
+    assert ga.state == State.APPROVED
+
+    problems = [{"item": "出生医学证明", "problem": "照片不清晰"}]
+    act(cases["WJ"], "request-correction", people["health-reviewer"], DAY1, problems=problems)
+    act(
+        cases["WJ"],
+        "resubmit",
+        ghost,
+        D(2026, 10, 8),
+        files={"出生医学证明": [("出生医学证明-清晰.pdf", pdf("clear"))]},
+    )
+    assert CaseMaterial.objects.get(case=cases["GA"], name="出生医学证明").upload == original
