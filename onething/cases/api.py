@@ -180,8 +180,8 @@ class CaseDetail(CaseSummary):
     allowed_actions: list[str]
 
 
-def case_summary(case: Case, calendar, today: dt.date) -> dict:
-    status = services.status_of(case, today=today, calendar=calendar)
+def case_summary(case: Case, calendar, today: dt.date, limits=None) -> dict:
+    status = services.status_of(case, today=today, calendar=calendar, limits=limits)
     found = status.deadlines
     return {
         "id": case.pk,
@@ -246,7 +246,7 @@ def case_detail(case: Case, user) -> dict:
             {
                 "id": n.pk,
                 "kind": n.kind,
-                "kind_label": n.get_kind_display(),
+                "kind_label": n.title,
                 "number": n.number,
                 "issued_at": n.issued_at,
                 "url": f"/cases/notices/{n.pk}.pdf",
@@ -261,6 +261,7 @@ def case_detail(case: Case, user) -> dict:
 
 
 def application_out(application: Application, cases: list[Case], calendar, today) -> dict:
+    limits = services.Limits.current()
     if application.bundle_id:
         title = application.bundle.name
     else:
@@ -275,7 +276,7 @@ def application_out(application: Application, cases: list[Case], calendar, today
         "applicant": application.masked_applicant,
         "submitted_at": application.submitted_at,
         "delivery_method": application.delivery_method,
-        "cases": [case_summary(c, calendar, today) for c in cases],
+        "cases": [case_summary(c, calendar, today, limits) for c in cases],
     }
 
 
@@ -440,8 +441,9 @@ def list_cases(request, filters: Query[CaseFilters], limit: int = 20, offset: in
     )  # fmt: skip
     rows, next_offset = _page(cases, limit, offset)
     calendar, today = load_calendar(), timezone.localdate()
+    limits = services.Limits.current()
     return {
-        "results": [case_summary(c, calendar, today) for c in rows],
+        "results": [case_summary(c, calendar, today, limits) for c in rows],
         "next_offset": next_offset,
     }
 
@@ -491,28 +493,6 @@ class ActionIn(Schema):
     materials: dict[str, list[int]] = {}
 
 
-def _resubmitted_files(user, materials: dict[str, list[int]]) -> dict:
-    """The files of earlier uploads, as the resubmission service takes them."""
-    ids = {i for ids in materials.values() for i in ids}
-    found = {
-        u.pk: u for u in Upload.objects.filter(pk__in=ids, owner=user, application__isnull=True)
-    }
-    errors = {
-        f"materials.{name}": "上传的文件不存在或已用于其他申请"
-        for name, ids_of in materials.items()
-        if any(i not in found for i in ids_of)
-    }
-    if errors:
-        raise ServiceError(f"补正材料有 {len(errors)} 处需要处理", fields=errors)
-    files = {}
-    for name, ids_of in materials.items():
-        files[name] = [
-            (found[i].original_name, uploads.path_of(found[i].stored_name).read_bytes())
-            for i in ids_of
-        ]
-    return files
-
-
 @router.post("cases/{case_id}/{action}", response=CaseDetail)
 def act(request, case_id: int, action: str, payload: ActionIn):
     """Take a lifecycle action: accept, request-correction (`problems`: [{item, problem}]),
@@ -524,12 +504,9 @@ def act(request, case_id: int, action: str, payload: ActionIn):
     if action not in API_ACTIONS:
         raise NotFound(f"没有“{action}”这个办件操作；可用的操作：{'、'.join(API_ACTIONS)}")
     data = payload.dict(exclude={"version", "materials"})
-    files = None
-    if action == "resubmit" and payload.materials:
-        _visible_case(request.user, case_id)  # 404 before reading anyone's files
-        files = _resubmitted_files(request.user, payload.materials)
+    upload_ids = payload.materials if action == "resubmit" else None
     case = services.perform(
         case_id=case_id, action=action, actor=request.user, data=data,
-        expected_version=payload.version, files=files, request=request,
+        expected_version=payload.version, upload_ids=upload_ids, request=request,
     )  # fmt: skip
     return case_detail(_visible_case(request.user, case.pk), request.user)

@@ -122,8 +122,15 @@ def deadlines(clock: Clock, calendar, *, today: dt.date, pre_review_days: int) -
 
     def decision(days: int, unit: str) -> dt.date:
         start = clock.accepted_on or clock.received_on
-        total = days + clock.extension_days + excluded_days(calendar, clock.pauses, unit, today)
-        due = add_limit(calendar, start, total, unit)
+        if unit == CALENDAR_DAY:
+            paused = excluded_days(calendar, clock.pauses, CALENDAR_DAY, today)
+            base = start + dt.timedelta(days=days + paused)
+            # The extension is 10 working days whatever the limit's unit (art. 42, art. 82).
+            due = workdays.add_working_days(calendar, base, clock.extension_days)
+        else:
+            total = _in_working_days(days, unit) + clock.extension_days
+            total += excluded_days(calendar, clock.pauses, WORKING_DAY, today)
+            due = workdays.add_working_days(calendar, start, total)
         provisional.append(due.provisional)
         return due.due
 

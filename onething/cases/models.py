@@ -19,7 +19,9 @@ from onething.core.models.immutable import WriteOnceModel, WriteOnceQuerySet
 
 from .workflow import State
 
-_BUREAU = (Role.SUPERVISOR, Role.SYSADMIN)
+# The bureau supervises every case. System administrators run the platform but, as with the
+# registries, do not read people's applications.
+_BUREAU = (Role.SUPERVISOR,)
 _DEPARTMENT_STAFF = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
 
 
@@ -163,7 +165,10 @@ class CaseQuerySet(models.QuerySet):
         if user.is_applicant:
             return self.filter(_applicant_filter(user, "application__"))
         staff = _staff_filter(user)
-        return self.none() if staff is None else self.filter(staff)
+        if staff is None:
+            return self.none()
+        # The clerk who submitted for someone (assisted service) follows that application.
+        return self.filter(staff | Q(application__submitted_by=user))
 
 
 class Case(models.Model):
@@ -243,6 +248,7 @@ class Case(models.Model):
             models.Index(fields=["town", "state", "due_on"], name="case_town_queue"),
             models.Index(fields=["department", "due_on", "id"], name="case_dept_due"),
             models.Index(fields=["state", "due_on"], name="case_state_due"),
+            models.Index(fields=["due_on", "id"], name="case_due"),
             models.Index(fields=["item", "submitted_at"], name="case_item_month"),
         ]
 

@@ -120,15 +120,30 @@ class CaseStatus:
         return clock.WARNING_LABELS[self.warning]
 
 
-def status_of(case: Case, *, today: dt.date | None = None, calendar=None) -> CaseStatus:
+@dataclass(frozen=True)
+class Limits:
+    """The district settings a deadline needs, read once per request."""
+
+    pre_review_days: int
+    yellow_days: int
+
+    @classmethod
+    def current(cls) -> Limits:
+        return cls(pre_review_days(), yellow_days())
+
+
+def status_of(
+    case: Case, *, today: dt.date | None = None, calendar=None, limits: Limits | None = None
+) -> CaseStatus:
     calendar = calendar or load_calendar()
     today = today or timezone.localdate()
+    limits = limits or Limits.current()
     found = clock.deadlines(
-        clock_of(case), calendar, today=today, pre_review_days=pre_review_days()
+        clock_of(case), calendar, today=today, pre_review_days=limits.pre_review_days
     )
     if case.state in TERMINAL:
         return CaseStatus(found, clock.DONE)
-    return CaseStatus(found, found.warning(calendar, today, yellow_days()))
+    return CaseStatus(found, found.warning(calendar, today, limits.yellow_days))
 
 
 def warning_bounds(today: dt.date | None = None, calendar=None) -> tuple[dt.date, dt.date]:
@@ -234,6 +249,7 @@ class Draft:
     form: applying.ApplicationForm
     bundle: object | None = None
     answers: dict = field(default_factory=dict)
+    consent: str = ""  # assisted service: how the applicant agreed
 
 
 def _registry_person(id_number: str):
@@ -341,7 +357,8 @@ def draft_for(
         user=applicant.user,
         needs=needs,
     )
-    return Draft(applicant, items, form, bundle, dict(answers or {}))
+    consent = str((on_behalf or {}).get("consent", "")).strip()
+    return Draft(applicant, items, form, bundle, dict(answers or {}), consent)
 
 
 def commitment_barred(applicant: Applicant) -> str:
@@ -400,6 +417,12 @@ def submit_application(
         "commitments": sorted(submission.commitments),
         "delivery": [submission.delivery_method, submission.delivery_address],
     }
+    consent = (consent or draft.consent or "").strip()
+    if actor.role in _STAFF and not consent:
+        raise ServiceError(
+            "帮代办须记录申请人同意代办的方式",
+            fields={"consent": "请记录申请人同意代办的方式（如：本人当面签字确认）"},
+        )
     digest = _payload_hash(payload)
     existing = _replay(actor, key, digest)
     if existing is not None:
@@ -428,6 +451,9 @@ def submit_application(
     # Materials: uploaded now, uploaded earlier, supplied, waived by commitment, or missing.
     earlier = _earlier_uploads(actor, submission.upload_ids, errors)
     total = sum(u.size for u in earlier.values())
+    if total > uploads.max_application_bytes():
+        limit = uploads.max_application_bytes() // 1024 // 1024
+        errors["materials"] = f"本次申请的文件合计超过 {limit} MB 的上限"
     provided: dict[str, str] = {}
     for row in form.materials:
         has_file = bool(submission.files.get(row.name)) or bool(submission.upload_ids.get(row.name))
@@ -946,6 +972,7 @@ def _check_inputs(transition: Transition, case: Case, data: dict) -> dict:
 def perform(
     *, case_id: int, action: str, actor, data: dict | None = None,
     expected_version: int | None = None, files: dict | None = None,
+    upload_ids: dict | None = None,
     today: dt.date | None = None, request=None,
 ) -> Case:  # fmt: skip
     """Take `action` on a case. Raises NotFound (not visible), NotAllowed (not this user's to
@@ -996,8 +1023,17 @@ def perform(
             fields={"action": f"当前可进行的操作：{now_text}"},
         )
     clean = _check_inputs(transition, case, data)
+    if action == "extend":
+        due = status_of(case, today=today, calendar=calendar).deadlines.statutory_due
+        if due is not None and today > due:
+            raise ServiceError(
+                f"法定期限已于{due:%Y年%m月%d日}届满，不能再延长（行政许可法第四十二条："
+                "延长须在期限内经负责人批准）",
+                fields={"reason": "法定期限已届满，不能延长"},
+                code="extension_too_late",
+            )
     if action == "resubmit":
-        clean.update(_check_resubmission(case, actor, data, files or {}))
+        clean.update(_check_resubmission(case, actor, data, files or {}, upload_ids))
     if action == "deliver":
         _check_delivery(case)
 
@@ -1040,8 +1076,8 @@ def _perform_locked(case, transition, action, actor, clean, today, now, calendar
                 raise Conflict(CONFLICT_MESSAGE)
             case.version += 1
             _event(case, actor, actor_name, action, before["state"], case.state, message, now,
-                   {k: v for k, v in clean.items() if k != "uploads"})  # fmt: skip
-        if transition.notice:
+                   {k: v for k, v in clean.items() if k not in ("uploads", "earlier")})  # fmt: skip
+        if transition.notice and notice_extra is not None:  # None: the handler issued it
             _issue(case, transition.notice, now, notice_extra)
         _after_change(case.application, actor, now)
         record_audit(
@@ -1069,15 +1105,29 @@ def _check_delivery(case: Case) -> None:
         )
 
 
-def _check_resubmission(case: Case, actor, data: dict, files: dict) -> dict:
-    """Every material the correction notice asked for must come with a new file."""
+def _check_resubmission(
+    case: Case, actor, data: dict, files: dict, upload_ids: dict | None = None
+) -> dict:
+    """Every material the correction notice asked for must come with a new file: sent now
+    (`files`: name → [(filename, bytes)]) or uploaded earlier (`upload_ids`: name → [ids])."""
     asked = [p["item"] for p in case.correction_items]
     needed = {m.name for m in case.materials.all()}
     errors, stored_ok = {}, {}
+    upload_ids = upload_ids or {}
+    earlier = _earlier_uploads(actor, upload_ids, errors)
     total = sum(case.application.uploads.values_list("size", flat=True))
+    total += sum(u.size for u in earlier.values())
+    if total > uploads.max_application_bytes():
+        limit = uploads.max_application_bytes() // 1024 // 1024
+        errors["materials"] = f"本次申请的文件合计超过 {limit} MB 的上限"
+    for name in upload_ids:
+        if name not in asked:
+            errors[f"materials.{name}"] = f"补正通知没有要求“{name}”"
     for name in asked:
         if name not in needed:
             continue  # a field or a remark, not a file
+        if upload_ids.get(name):
+            continue
         if not files.get(name):
             errors[f"materials.{name}"] = f"请上传补正后的“{name}”"
             continue
@@ -1090,11 +1140,12 @@ def _check_resubmission(case: Case, actor, data: dict, files: dict) -> dict:
     if errors:
         raise ServiceError(f"补正材料有 {len(errors)} 处需要处理", fields=errors)
     for name in asked:
-        if name in needed:
+        if name in needed and files.get(name):
             stored_ok[name] = [
                 uploads.store(original, content) for original, content in files[name]
             ]
-    return {"uploads": stored_ok}
+    attached = {name: [earlier[int(i)] for i in ids] for name, ids in upload_ids.items()}
+    return {"uploads": stored_ok, "earlier": attached}
 
 
 # Each handler changes `case` in memory and returns (timeline message, notice extras).
@@ -1106,8 +1157,9 @@ def _accept(case, clean, today, now, actor):
         case.decided_on = today
         case.decision = Case.Decision.APPROVED
         case.state = State.APPROVED
+        _issue(case, "acceptance", now, {})
         _issue(case, "approval", now, {"basis": "即办件当场办结"})
-        return "即办件，当场受理并准予", {}
+        return "即办件，当场受理并准予", None
     return "申请材料齐全、符合法定形式，已受理", {}
 
 
@@ -1131,17 +1183,28 @@ def _request_correction(case, clean, today, now, actor):
 def _resubmit(case, clean, today, now, actor):
     application = case.application
     replaced = []
+    rows: list[tuple[str, Upload]] = []
     for name, files in clean.get("uploads", {}).items():
         for file in files:
-            row = Upload.objects.create(
+            rows.append((name, Upload.objects.create(
                 owner=actor, application=application, original_name=file.original_name,
                 stored_name=file.stored_name, kind=file.kind, size=file.size, sha256=file.sha256,
-            )  # fmt: skip
-            # The same material of every case of the application gets the new file.
-            for material in CaseMaterial.objects.filter(case__application=application, name=name):
-                material.upload = row
-                material.status = CaseMaterial.Status.UPLOADED
-                material.save(update_fields=["upload", "status"])
+            )))  # fmt: skip
+    for name, earlier in clean.get("earlier", {}).items():
+        for row in earlier:
+            row.application = application
+            row.save(update_fields=["application"])
+            rows.append((name, row))
+    for name, row in rows:
+        # The same material of every undecided case of the application gets the new file;
+        # cases already decided keep the file they were decided on.
+        for material in CaseMaterial.objects.filter(
+            case__application=application, case__state__in=UNDECIDED, name=name
+        ):
+            material.upload = row
+            material.status = CaseMaterial.Status.UPLOADED
+            material.save(update_fields=["upload", "status"])
+        if name not in replaced:
             replaced.append(name)
     case.received_on = today
     case.correction_items = []

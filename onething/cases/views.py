@@ -177,7 +177,8 @@ def _case_rows(cases, calendar=None):
     from onething.core.services import load_calendar
 
     calendar = calendar or load_calendar()
-    return [(case, services.status_of(case, calendar=calendar)) for case in cases]
+    limits = services.Limits.current()
+    return [(case, services.status_of(case, calendar=calendar, limits=limits)) for case in cases]
 
 
 @login_required

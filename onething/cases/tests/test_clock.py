@@ -164,11 +164,6 @@ def test_hour_limits_are_working_days_of_eight_hours_rounded_up(hours, due):
     assert found.statutory_due == due
 
 
-@pytest.mark.xfail(
-    reason="BUG: clock.deadlines adds extension_days and excluded working days to a limit in "
-    "hours before dividing by 8, so a 4-working-day hearing adds half a day",
-    strict=True,
-)
 def test_a_pause_on_an_hour_limit_adds_back_whole_working_days():
     # 24 hours = 3 working days, plus the 4 working days of the hearing = 7: 9-30, 10-08, 10-09,
     # 10-10, 10-12, 10-13, 10-14.
@@ -183,10 +178,6 @@ def test_a_pause_on_an_hour_limit_adds_back_whole_working_days():
     assert found.statutory_due == D(2026, 10, 14)
 
 
-@pytest.mark.xfail(
-    reason="BUG: clock.deadlines adds the 10-working-day extension to a limit in hours as 10 hours",
-    strict=True,
-)
 def test_an_extension_on_an_hour_limit_adds_ten_working_days():
     found = _deadlines(statutory_days=24, statutory_unit=clock.HOUR, extension_days=10)
     # 3 + 10 = 13 working days from 9-29: 9-30, 10-08, 09, 10, 12…16 (9), 19…22 (13).

@@ -276,12 +276,6 @@ def test_extension_needs_a_reason(people):
     assert "reason" in raised.value.fields
 
 
-@pytest.mark.xfail(
-    reason="BUG: services._check_inputs lets 'extend' through after the statutory limit has "
-    "run out, turning an overdue (red) case green again; art. 42 allows the extension only "
-    "while the limit runs",
-    strict=True,
-)
 def test_an_overdue_case_cannot_be_extended(people):
     case = _recheck_case(people)
     case = act(case, "accept", people["scjg-clerk"], DAY1)  # due 10-09
@@ -696,12 +690,6 @@ def test_a_corrected_shared_file_reaches_the_other_open_cases(people, ghost):
     assert CaseMaterial.objects.get(case=cases["GA"], name="出生医学证明").upload == new
 
 
-@pytest.mark.xfail(
-    reason="BUG: services._resubmit points the material of every case of the application at "
-    "the new file, including cases already decided, so the record of what a decision was "
-    "based on changes after the decision",
-    strict=True,
-)
 def test_a_corrected_shared_file_does_not_rewrite_a_decided_case(people, ghost):
     application = submit(ghost, bundle="birth", delivery=PICKUP)
     received_on(application)

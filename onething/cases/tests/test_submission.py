@@ -399,11 +399,6 @@ def test_only_staff_apply_on_behalf_of_others(users):
         )
 
 
-@pytest.mark.xfail(
-    reason="BUG: services.submit_application records an assisted application with an empty "
-    "consent when the caller leaves out `consent`; the consent given to draft_for is not kept",
-    strict=True,
-)
 def test_an_assisted_application_always_records_the_consent(users):
     clerk = users["clerk"]
     the_draft = draft(

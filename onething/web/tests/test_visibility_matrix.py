@@ -38,7 +38,11 @@ ALL = set(ROLES)
 BUREAU = {"supervisor", "admin"}
 WINDOW = {"clerk", "reviewer", "dept-admin", "town-clerk"}  # staff who may serve in person
 # ctx["case"]: its applicant, its unit's staff and the bureau (cases/tests/test_case_visibility.py).
-CASE_READERS = {"enterprise", "reviewer", "dept-admin", "supervisor", "admin"}
+CASE_READERS = {"enterprise", "reviewer", "dept-admin", "supervisor"}
+BIRTH_ANSWERS = (
+    "parents_local=yes&parents_married=yes&by_agent=no&cert_status=ok&want_insurance=yes"
+    "&want_card=no&mother_insured=no"
+)
 PURPOSE = "办件 WC2026-000123 核验"
 
 
@@ -344,8 +348,71 @@ ENDPOINTS = [
     Endpoint(
         "api/v1/cases/<case_id>/<action>",
         "POST",
-        lambda ctx, r: [f"/api/v1/cases/{ctx['case'].pk}/accept"],
+        lambda ctx, r: [f"/api/v1/cases/{ctx['case'].pk}/extend"],
         {"reviewer", "dept-admin"},
+        data={"reason": "需要补充现场核查"},
+    ),
+    # Case pages. The ctx case was accepted by the reviewer, so it has an acceptance notice.
+    Endpoint(
+        "apply/item/<str:code>/",
+        "GET",
+        lambda ctx, r: [f"/apply/item/{ctx['case'].handling_item.code}/"],
+        {"enterprise"} | WINDOW,  # window staff get the assisted-service start page
+    ),
+    Endpoint(
+        "apply/bundle/<slug:slug>/",
+        "GET",
+        one(f"/apply/bundle/birth/?{BIRTH_ANSWERS}"),
+        {"citizen"} | WINDOW,
+    ),
+    Endpoint("my/applications/", "GET", one("/my/applications/"), SIGNED_IN),
+    Endpoint(
+        "my/applications/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/my/applications/{ctx['case'].application_id}/"],
+        CASE_READERS,
+    ),
+    # Not in correction: whoever may see the case is told so (a redirect with the message).
+    Endpoint(
+        "my/cases/<int:pk>/resubmit/",
+        "POST",
+        lambda ctx, r: [f"/my/cases/{ctx['case'].pk}/resubmit/"],
+        set(),
+    ),
+    Endpoint("cases/", "GET", one("/cases/"), STAFF | {"admin"}),
+    Endpoint(
+        "cases/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/cases/{ctx['case'].pk}/"],
+        {"reviewer", "dept-admin", "supervisor"},
+    ),
+    Endpoint(
+        "cases/<int:pk>/act/<str:action>/",
+        "POST",
+        lambda ctx, r: [f"/cases/{ctx['case'].pk}/act/review/"],
+        {"reviewer", "dept-admin"},
+        ok=(302,),
+    ),
+    Endpoint("cases/verifications/<int:pk>/", "POST", one("/cases/verifications/0/"), set()),
+    Endpoint(
+        "cases/notices/<int:pk>.pdf",
+        "GET",
+        lambda ctx, r: [f"/cases/notices/{ctx['case'].notices.get(kind='acceptance').pk}.pdf"],
+        CASE_READERS,
+    ),
+    Endpoint(
+        "cases/uploads/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/cases/uploads/{ctx['case'].application.uploads.get().pk}/"],
+        CASE_READERS,
+    ),
+    # Last: the applicant withdraws (others are refused or do not see it).
+    Endpoint(
+        "my/applications/<int:pk>/withdraw/",
+        "POST",
+        lambda ctx, r: [f"/my/applications/{ctx['case'].application_id}/withdraw/"],
+        {"enterprise"},
+        ok=(302,),
     ),
 ]
 
@@ -417,8 +484,11 @@ def ctx(users):
         submission=cases_services.Submission(files={"备案申请表": [("表.pdf", b"%PDF-1.4 x")]}),
         idempotency_key="matrix",
     )
+    case = cases_services.perform(
+        case_id=application.cases.get().pk, action="accept", actor=users["reviewer"]
+    )
     return {
-        "case": application.cases.get(),
+        "case": case,
         "message": message,
         "item_code": item.implementation_code,
         "draft": draft,
