@@ -4,29 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registries', '0002_enterprise_qualification'),
+        ("registries", "0002_enterprise_qualification"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CreditRecord',
+            name="CreditRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject_code', models.CharField(db_index=True, max_length=18, verbose_name='身份证号码或统一社会信用代码')),
-                ('subject_name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('false_commitment', '虚假承诺'), ('serious_dishonesty', '严重失信')], max_length=20, verbose_name='类别')),
-                ('reason', models.CharField(max_length=500, verbose_name='事由')),
-                ('source', models.CharField(max_length=100, verbose_name='来源')),
-                ('recorded_at', models.DateTimeField(verbose_name='记录时间')),
-                ('repaired_at', models.DateTimeField(blank=True, null=True, verbose_name='修复时间')),
-                ('repair_note', models.CharField(blank=True, max_length=300, verbose_name='修复说明')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "subject_code",
+                    models.CharField(
+                        db_index=True, max_length=18, verbose_name="身份证号码或统一社会信用代码"
+                    ),
+                ),
+                ("subject_name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("false_commitment", "虚假承诺"),
+                            ("serious_dishonesty", "严重失信"),
+                        ],
+                        max_length=20,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("reason", models.CharField(max_length=500, verbose_name="事由")),
+                ("source", models.CharField(max_length=100, verbose_name="来源")),
+                ("recorded_at", models.DateTimeField(verbose_name="记录时间")),
+                (
+                    "repaired_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="修复时间"),
+                ),
+                (
+                    "repair_note",
+                    models.CharField(blank=True, max_length=300, verbose_name="修复说明"),
+                ),
             ],
             options={
-                'verbose_name': '信用记录',
-                'verbose_name_plural': '信用记录',
-                'ordering': ['-recorded_at'],
+                "verbose_name": "信用记录",
+                "verbose_name_plural": "信用记录",
+                "ordering": ["-recorded_at"],
             },
         ),
     ]
