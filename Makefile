@@ -6,8 +6,12 @@ STAMP := $(VENV)/.installed
 PEOPLE ?= 20000
 ENTERPRISES ?= 3000
 SEED ?= 1
+# The simulated year `make run` loads so the dashboard has data on first start (skipped when
+# that year is already simulated); `make run SIM_CASES=260000` for the district's full year.
+SIM_YEAR ?= $(shell date +%Y)
+SIM_CASES ?= 20000
 
-.PHONY: run test setup migrate demo lint format system-deps browser-deps openapi openapi-check clean
+.PHONY: run test setup echarts migrate demo lint format system-deps browser-deps openapi openapi-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,15 +19,28 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Apache ECharts for the supervision dashboard, from the npm registry at a pinned version; served
+# from var/npm by STATICFILES_DIRS (settings.py) and never committed.
+ECHARTS_VERSION := 6.1.0
+ECHARTS_STAMP := var/npm/.echarts-$(ECHARTS_VERSION)
+
+$(ECHARTS_STAMP):
+	@command -v npm >/dev/null 2>&1 || { echo "npm is needed to install ECharts (Debian: apt-get install npm)" >&2; exit 1; }
+	npm install --no-audit --no-fund --save-exact --prefix var/npm echarts@$(ECHARTS_VERSION)
+	touch $@
+
+echarts: $(ECHARTS_STAMP)
+
+setup: $(STAMP) echarts
 
 migrate: setup
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
 	$(PY) manage.py load_demo --people $(PEOPLE) --enterprises $(ENTERPRISES) --seed $(SEED)
+	$(PY) manage.py simulate --year $(SIM_YEAR) --cases $(SIM_CASES) --seed $(SEED) --if-missing
 
-run: system-deps demo
+run: system-deps echarts demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # CJK fonts and Pango for PDF notices and guides (WeasyPrint), from Debian. HarfBuzz's subsetter
@@ -58,7 +75,7 @@ openapi-check: setup
 	@$(PY) manage.py export_openapi | diff -q - openapi.json >/dev/null || \
 		(echo "openapi.json is out of date: run 'make openapi' and commit it" >&2; exit 1)
 
-test: setup browser-deps lint openapi-check
+test: setup echarts browser-deps lint openapi-check
 	$(PY) manage.py makemigrations --check --dry-run >/dev/null
 	$(PY) -m pytest -q
 

@@ -29,8 +29,10 @@ fall as they would; `due_on` is `clock.deadlines(...).step_due` as `services._re
 computes it at the case's last transition. Cases and applications only: no timeline events,
 materials, notices or uploads (the workbench list reads none of them). Then `ANALYZE`
 (PostgreSQL: `VACUUM ANALYZE` of the two tables, as autovacuum would have done) and, for the
-reviewer of the department with the most cases, a town clerk and the supervisor (who sees every
-case), `--repeat` times each after a warm-up:
+reviewer of the department with the most cases, the clerk of the town with the most cases, the
+staff member of the department with the fewest cases (who assisted nobody), and the supervisor
+(who sees every case), `--repeat` times each (fewer, at least 10, once a figure has taken 20 s)
+after a warm-up:
 
 - page: what `views.workbench` does for the first page — `list(selectors.queue(user)[0:51])`
   and `views._case_rows` (the calendar, then `services.status_of`) for the 50 rows shown;
@@ -38,8 +40,11 @@ case), `--repeat` times each after a warm-up:
   can see (a different one each time);
 - query: the queue query alone (the 51 rows fetched), for the first page.
 
-Prints p50 and p95 in ms, the EXPLAIN plan of the department reviewer's queue query, and then
-again with candidate indexes created in the benchmark database only (`--no-candidates` skips).
+Prints p50 and p95 in ms and the EXPLAIN plan (PostgreSQL: ANALYZE, BUFFERS) of the department
+reviewer's queue query and of every figure slower than 50 ms; then the same for two query
+variants a change to the code would make, patched in for the measurement only, and with the
+candidate indexes that do not exist yet created in the benchmark database only
+(`--no-candidates` skips all three). Workers run with DJANGO_DEBUG=0, as in production.
 """
 
 from __future__ import annotations
@@ -246,13 +251,23 @@ def _pdf(tag: str) -> bytes:
     )
 
 
+class QueryCounter:
+    """Counts the queries run inside `connection.execute_wrapper(counter)`."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
 # --- Submissions -----------------------------------------------------------------------------
 
 
 def submit_worker(args) -> dict:
     from django.contrib.auth.hashers import make_password
     from django.db import connection
-    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
     from onething.bundles.models import Bundle
@@ -294,13 +309,14 @@ def submit_worker(args) -> dict:
 
     rng = random.Random(args.seed)
     hospitals = ["望城区人民医院", "望城区妇幼保健计划生育服务中心", "湖南省人民医院"]
-    latencies, drafts, submits, queries = [], [], [], 0
+    latencies, drafts, submits = [], [], []
+    counter = QueryCounter()
     first_items = None
     started = time.perf_counter()
     for n in range(args.submissions):
         user = accounts[n % len(accounts)]
         began = time.perf_counter()
-        with CaptureQueriesContext(connection) as captured:
+        with connection.execute_wrapper(counter):
             draft = services.draft_for(user, bundle=bundle, answers=BIRTH_ANSWERS)
             drafted = time.perf_counter()
             answers = {
@@ -336,7 +352,6 @@ def submit_worker(args) -> dict:
         latencies.append((ended - began) * 1000)
         drafts.append((drafted - began) * 1000)
         submits.append((ended - drafted) * 1000)
-        queries += len(captured.captured_queries)
     total_s = time.perf_counter() - started
     cases = Case.objects.count()
     assert Application.objects.count() == args.submissions and cases == 5 * args.submissions
@@ -360,7 +375,7 @@ def submit_worker(args) -> dict:
         "p95_ms": percentile(latencies, 0.95),
         "draft_p50_ms": statistics.median(drafts),
         "submit_p50_ms": statistics.median(submits),
-        "queries": round(queries / args.submissions),
+        "queries": round(counter.count / args.submissions),
         "states": dict(sorted(states.items())),
     }
 
@@ -1001,11 +1016,11 @@ def _search_ids_first():
     return mock.patch.object(selectors, "search", search)
 
 
+UNIT_ONLY = "staff see their unit's cases only (no OR on application.submitted_by)"
 VARIANTS = {
-    "staff see their unit's cases only (no OR on application.submitted_by)": (
-        _unit_only, ("page", "query")),
+    UNIT_ONLY: (_unit_only, ("page", "query")),
     "search: application ids read first": (_search_ids_first, ("search",)),
-}  # fmt: skip
+}
 
 
 def _existing_indexes() -> set[tuple[str, ...]]:
@@ -1019,7 +1034,6 @@ def _existing_indexes() -> set[tuple[str, ...]]:
 def workbench_worker(args) -> dict:
     from django.db import connection
     from django.db.models import Count
-    from django.test.utils import CaptureQueriesContext
 
     from onething.cases import selectors
     from onething.cases.models import Application, Case
@@ -1054,20 +1068,34 @@ def workbench_worker(args) -> dict:
         User.objects.filter(role=Role.CLERK, town__isnull=False),
         key=lambda u: per_town.get(u.town_id, 0),
     )
+    # A small unit too: its queue has fewer than a page of open cases, the hardest case for a
+    # plan that walks an index in due_on order.
+    assisting = set(Application.objects.values_list("submitted_by_id", flat=True).distinct())
+    small = min(
+        User.objects.filter(role__in=[Role.CLERK, Role.REVIEWER], department__isnull=False).exclude(
+            pk__in=assisting
+        ),
+        key=lambda u: per_department.get(u.department_id, 0),
+    )
     supervisor = User.objects.get(username="supervisor")
     rng = random.Random(args.seed)
     users, numbers = {}, {}
     for user, unit, own in (
         (reviewer, reviewer.department.code, Case.objects.filter(department=reviewer.department)),
         (town_clerk, town_clerk.town.name, Case.objects.filter(town=town_clerk.town)),
+        (small, small.department.code, Case.objects.filter(department=small.department)),
         (supervisor, "all", Case.objects.all()),
     ):
         open_ = selectors.queue(user).count()
         label = f"{user.username} ({unit}: {own.count():,} cases, {open_:,} open)"
         users[label] = user
         # Numbers the workbench finds: open cases of the user's unit.
+        fallback = own.values_list("number", flat=True).first() or "WC2000-0000000"
         own = own.exclude(state__in=TERMINAL)
         top = own.order_by("-id").values_list("id", flat=True).first()
+        if top is None:
+            numbers[label] = [fallback]
+            continue
         numbers[label] = [
             own.filter(id__gte=rng.randint(1, top)).order_by("id").values_list(
                 "number", flat=True).first() or ""
@@ -1075,9 +1103,10 @@ def workbench_worker(args) -> dict:
         ]  # fmt: skip
     page_queries = {}
     for label, user in users.items():
-        with CaptureQueriesContext(connection) as captured:
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
             _case_rows(list(selectors.queue(user)[0 : PAGE + 1])[:PAGE])
-        page_queries[label.split(" ")[0]] = len(captured.captured_queries)
+        page_queries[label.split(" ")[0]] = counter.count
 
     timings, plans = _measure(users, numbers, args.repeat)
     figures = {
@@ -1107,6 +1136,13 @@ def workbench_worker(args) -> dict:
         _analyze()
         label = "with candidate indexes " + ", ".join(created)
         timings, plans = _measure(users, numbers, args.repeat)
+        figures["candidates"][label] = timings
+        figures["plans"].update({f"{k} ({label})": v for k, v in plans.items()})
+        # Both changes together: the indexes, and the queue of the unit's own cases.
+        variant, measured = VARIANTS[UNIT_ONLY]
+        with variant():
+            timings, plans = _measure(users, numbers, args.repeat, measured)
+        label += f", and query variant: {UNIT_ONLY}"
         figures["candidates"][label] = timings
         figures["plans"].update({f"{k} ({label})": v for k, v in plans.items()})
     return figures

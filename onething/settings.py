@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "onething.catalog",
     "onething.bundles",
     "onething.cases",
+    "onething.evaluation",
+    "onething.supervision",
     "onething.web",
     "onething.demo",
 ]
@@ -121,11 +123,17 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Apache ECharts, installed from npm at set-up (`make echarts`, a pinned version), never committed.
+STATICFILES_DIRS = [
+    ("vendor/echarts", BASE_DIR / "var" / "npm" / "node_modules" / "echarts" / "dist"),
+]
 
 # Applicants' uploaded materials: outside the web root, served only by a view that checks
 # visibility (onething.cases.uploads).
 ONETHING_UPLOAD_ROOT = Path(os.environ.get("ONETHING_UPLOAD_ROOT", VAR_DIR / "uploads"))
 ONETHING_UPLOAD_MAX_FILE = 10 * 1024 * 1024
+# The portal's public address, put in front of links sent by SMS (rating links).
+ONETHING_PUBLIC_URL = os.environ.get("ONETHING_PUBLIC_URL", "http://127.0.0.1:8000")
 ONETHING_UPLOAD_MAX_APPLICATION = 50 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 60 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

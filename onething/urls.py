@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("onething.catalog.urls")),
     path("", include("onething.bundles.urls")),
     path("", include("onething.cases.urls")),
+    path("", include("onething.evaluation.urls")),
+    path("", include("onething.supervision.urls")),
     path("", include("onething.web.urls")),
 ]
 

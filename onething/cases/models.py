@@ -249,6 +249,7 @@ class Case(models.Model):
             models.Index(fields=["department", "due_on", "id"], name="case_dept_due"),
             models.Index(fields=["state", "due_on"], name="case_state_due"),
             models.Index(fields=["due_on", "id"], name="case_due"),
+            models.Index(fields=["town", "due_on", "id"], name="case_town_due"),
             models.Index(fields=["item", "submitted_at"], name="case_item_month"),
         ]
 

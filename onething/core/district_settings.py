@@ -20,6 +20,34 @@ WORK_PLAN = (
     "（望城区行政审批服务局，2021年5月25日）"
 )
 HOTLINE_RULES = "区12345热线工作规范（本地设置）"
+CARD_RULES = f"望城区工作方案：完善“红黄牌”考核（本地设置）。{WORK_PLAN}三（二）7"
+
+# Indicator targets (onething/supervision/indicators.py): (key, label, default, max, source).
+# The plan's own numbers; where it names an indicator without one, the bureau's provisional value.
+_PROVISIONAL = "区行政审批服务局暂定：工作方案三（二）7将其列为重点督查指标，但未规定目标值"
+INDICATOR_TARGETS = [
+    ("rating_level_coverage_target", "评价层级覆盖率目标（%）", 100, 100,
+     f"{WORK_PLAN}三（二）7：“‘好差评’评价层级覆盖率达到100%”"),
+    ("rating_item_coverage_target", "评价事项覆盖率目标（%）", 40, 100,
+     f"{WORK_PLAN}三（二）7：“评价事项覆盖率……全市排名靠前且不低于40%”"),
+    ("negative_verify_target", "差评核实及时率目标（%）", 100, 100,
+     f"{WORK_PLAN}三（二）7：“1个工作日内完成差评核实”"),
+    ("negative_rectify_target", "差评整改及时率目标（%）", 100, 100,
+     f"{WORK_PLAN}三（二）7：“10个工作日内完成差评处置”"),
+    ("actual_rating_rate_target", "群众实际评价率目标（%）", 50, 100, _PROVISIONAL),
+    ("monthly_level_coverage_target", "月度层级覆盖率目标（%）", 100, 100,
+     f"{WORK_PLAN}三（三）3：“确保平台每月层级覆盖率……达到100%”"),
+    ("monthly_item_coverage_target", "月度办件事项覆盖率目标（%）", 23, 100,
+     f"{WORK_PLAN}三（三）3：“每月办件事项覆盖率……不低于23%”"),
+    ("annual_cases_target", "年办件量目标（件）", 260_000, 100_000_000,
+     f"{WORK_PLAN}三（三）3：“年办件量不低于26万”"),
+    ("online_availability_target", "网上可办率目标（%）", 98, 100,
+     f"{WORK_PLAN}三（三）1：“实现至少98%政务服务事项网上可办”"),
+    ("pre_review_target", "一个工作日内预审受理率目标（%）", 100, 100,
+     f"{WORK_PLAN}三（三）3：“1个工作日内预审或受理处理平台申请办件、咨询”"),
+    ("good_rating_target", "好评率目标（%）", 95, 100,
+     "区行政审批服务局暂定：工作方案未规定好评率目标值"),
+]  # fmt: skip
 
 _TRUE = {"true", "1", "yes", "on", "是"}
 _FALSE = {"false", "0", "no", "off", "否"}
@@ -170,6 +198,77 @@ SPECS: dict[str, SettingSpec] = {
             unit="工作日",
             source=HOTLINE_RULES,
         ),
+        SettingSpec(
+            key="hotline.reply_complaint_days",
+            label="投诉类工单答复时限（工作日）",
+            type="int",
+            default=5,
+            min=1,
+            max=30,
+            unit="工作日",
+            source=HOTLINE_RULES,
+        ),
+        SettingSpec(
+            key="hotline.reply_suggestion_days",
+            label="建议类工单答复时限（工作日）",
+            type="int",
+            default=10,
+            min=1,
+            max=60,
+            unit="工作日",
+            source=HOTLINE_RULES,
+        ),
+        # Red and yellow cards (onething/supervision/cards.py): the plan asks for the cards but
+        # sets no thresholds; a rule fires when a unit's count for the month reaches its value.
+        SettingSpec(
+            key="cards.yellow.cases_past_promised",
+            label="黄牌：本月超过承诺时限的办件数达到（件）",
+            type="int",
+            default=1,
+            min=1,
+            max=10000,
+            source=CARD_RULES,
+        ),
+        SettingSpec(
+            key="cards.yellow.negative_past_verify",
+            label="黄牌：本月超过核实期限的差评数达到（条）",
+            type="int",
+            default=1,
+            min=1,
+            max=10000,
+            source=CARD_RULES,
+        ),
+        SettingSpec(
+            key="cards.red.cases_past_statutory",
+            label="红牌：本月超过法定时限的办件数达到（件）",
+            type="int",
+            default=1,
+            min=1,
+            max=10000,
+            source=CARD_RULES,
+        ),
+        SettingSpec(
+            key="cards.red.repeated_yellow_months",
+            label="红牌：连续被亮黄牌的月数达到",
+            type="int",
+            default=2,
+            min=2,
+            max=12,
+            unit="月",
+            source=CARD_RULES,
+        ),
+        *[
+            SettingSpec(
+                key=f"indicators.{key}",
+                label=label,
+                type="int",
+                default=default,
+                min=0,
+                max=maximum,
+                source=source,
+            )
+            for key, label, default, maximum, source in INDICATOR_TARGETS
+        ],
     ]
 }
 

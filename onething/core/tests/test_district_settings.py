@@ -40,6 +40,23 @@ def test_every_rule_has_its_declared_default_and_source():
         "hotline.sign_days": 1,
         "hotline.reply_consultation_days": 2,
         "hotline.reply_help_days": 5,
+        "hotline.reply_complaint_days": 5,
+        "hotline.reply_suggestion_days": 10,
+        "cards.yellow.cases_past_promised": 1,
+        "cards.yellow.negative_past_verify": 1,
+        "cards.red.cases_past_statutory": 1,
+        "cards.red.repeated_yellow_months": 2,
+        "indicators.rating_level_coverage_target": 100,
+        "indicators.rating_item_coverage_target": 40,
+        "indicators.negative_verify_target": 100,
+        "indicators.negative_rectify_target": 100,
+        "indicators.actual_rating_rate_target": 50,
+        "indicators.monthly_level_coverage_target": 100,
+        "indicators.monthly_item_coverage_target": 23,
+        "indicators.annual_cases_target": 260000,
+        "indicators.online_availability_target": 98,
+        "indicators.pre_review_target": 100,
+        "indicators.good_rating_target": 95,
     }
     assert {key: get_setting(key) for key in SPECS} == expected
     for item in current_settings():

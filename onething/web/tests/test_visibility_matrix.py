@@ -406,6 +406,223 @@ ENDPOINTS = [
         lambda ctx, r: [f"/cases/uploads/{ctx['case'].application.uploads.get().pk}/"],
         CASE_READERS,
     ),
+    # Ratings (好差评) and the 12345 hotline. ctx["rated_case"]: the enterprise's concluded case
+    # of 区市场监管局, not yet rated, with ctx["rating_link"] (its SMS link); ctx["handling"]: a
+    # negative hall rating of the reviewer's window (anonymous); ctx["ticket"]: a complaint
+    # dispatched to 区市场监管局. Order matters: the link is read before the case is rated, the
+    # caller's phone is asked for before the unit signs for the ticket.
+    Endpoint("rate/<str:token>/", "GET", lambda ctx, r: [ctx["rating_link"]], ALL),
+    Endpoint(
+        "my/cases/<int:pk>/rate/",
+        "GET",
+        lambda ctx, r: [f"/my/cases/{ctx['rated_case'].pk}/rate/"],
+        {"enterprise"},
+    ),
+    Endpoint(
+        "api/v1/ratings",
+        "POST",
+        one("/api/v1/ratings"),
+        WINDOW,
+        data={"service_ref": "matrix-A001", "channel": "hall_tablet", "level": 5},
+        ok=(201,),
+    ),
+    Endpoint(
+        "my/cases/<int:pk>/rate/",
+        "POST",
+        lambda ctx, r: [f"/my/cases/{ctx['rated_case'].pk}/rate/"],
+        {"enterprise"},
+        data={"level": "5"},
+        ok=(302,),
+    ),
+    Endpoint("ratings/", "GET", one("/ratings/"), STAFF),
+    Endpoint("ratings/appeals/", "GET", one("/ratings/appeals/"), {"supervisor"}),
+    Endpoint("ratings/invite/", "GET", one("/ratings/invite/"), STAFF),
+    Endpoint(
+        "ratings/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/ratings/{ctx['handling'].pk}/"],
+        {"reviewer", "dept-admin", "supervisor"},
+    ),
+    # Nobody sees the rater's phone: the rating is anonymous and not at its follow-up.
+    Endpoint(
+        "ratings/<int:pk>/call/",
+        "POST",
+        lambda ctx, r: [f"/ratings/{ctx['handling'].pk}/call/"],
+        set(),
+        data={"purpose": "差评回访"},
+    ),
+    Endpoint(
+        "ratings/<int:pk>/act/<str:action>/",
+        "POST",
+        lambda ctx, r: [f"/ratings/{ctx['handling'].pk}/act/verify/"],
+        {"reviewer", "dept-admin"},
+        data={"upheld": "yes", "verification": "矩阵测试核实"},
+        ok=(302,),
+    ),
+    Endpoint(
+        "ratings/invite/<int:case_id>/",
+        "POST",
+        lambda ctx, r: [f"/ratings/invite/{ctx['rated_case'].pk}/"],
+        {"reviewer", "dept-admin", "supervisor"},
+        ok=(302,),
+    ),
+    Endpoint("hotline/", "GET", one("/hotline/"), STAFF),
+    Endpoint(
+        "hotline/",
+        "POST",
+        one("/hotline/"),
+        {"supervisor"},
+        data={
+            "channel": "phone",
+            "caller_phone": "13900000008",
+            "category": "help",
+            "text": "矩阵测试来电",
+        },
+        ok=(302,),
+    ),
+    Endpoint(
+        "hotline/<int:pk>/",
+        "GET",
+        lambda ctx, r: [f"/hotline/{ctx['ticket'].pk}/"],
+        {"reviewer", "dept-admin", "supervisor"},
+    ),
+    Endpoint(
+        "hotline/<int:pk>/call/",
+        "POST",
+        lambda ctx, r: [f"/hotline/{ctx['ticket'].pk}/call/"],
+        {"supervisor"},  # the unit only after signing for it
+        data={"purpose": "工单回访"},
+    ),
+    Endpoint(
+        "hotline/<int:pk>/act/<str:action>/",
+        "POST",
+        lambda ctx, r: [f"/hotline/{ctx['ticket'].pk}/act/sign/"],
+        {"reviewer", "dept-admin"},
+        ok=(302,),
+    ),
+    Endpoint("api/v1/ratings", "GET", one("/api/v1/ratings?limit=100"), SIGNED_IN),
+    Endpoint(
+        "api/v1/ratings",
+        "GET",
+        one("/api/v1/ratings?negative=true&department=SCJG&month=2026-09"),
+        SIGNED_IN,
+    ),
+    Endpoint(
+        "api/v1/ratings/<rating_id>",
+        "GET",
+        lambda ctx, r: [f"/api/v1/ratings/{ctx['handling'].rating_id}"],
+        {"reviewer", "dept-admin", "supervisor"},
+    ),
+    Endpoint(
+        "api/v1/negative-handlings/<handling_id>/<action>",
+        "POST",
+        lambda ctx, r: [f"/api/v1/negative-handlings/{ctx['handling'].pk}/appeal"],
+        {"reviewer", "dept-admin"},
+        data={"reason": "矩阵测试申诉"},
+    ),
+    Endpoint("api/v1/tickets", "GET", one("/api/v1/tickets?limit=100"), SIGNED_IN),
+    Endpoint(
+        "api/v1/tickets",
+        "POST",
+        one("/api/v1/tickets"),
+        {"supervisor"},
+        data={"caller_phone": "13900000009", "category": "help", "text": "矩阵测试来电"},
+        ok=(201,),
+    ),
+    Endpoint(
+        "api/v1/tickets/<ticket_id>",
+        "GET",
+        lambda ctx, r: [f"/api/v1/tickets/{ctx['ticket'].pk}"],
+        {"reviewer", "dept-admin", "supervisor"},
+    ),
+    Endpoint(
+        "api/v1/tickets/<ticket_id>/<action>",
+        "POST",
+        lambda ctx, r: [f"/api/v1/tickets/{ctx['ticket'].pk}/reassign"],
+        {"supervisor"},
+        data={"department": "GA", "reason": "矩阵测试改派"},
+    ),
+    # Work-plan indicators: the bureau's supervision function, supervisors only (their
+    # drill-downs cross every unit of the district).
+    Endpoint("api/v1/indicators", "GET", one("/api/v1/indicators?period=2026-10"), {"supervisor"}),
+    Endpoint(
+        "api/v1/indicators/<code>/drilldown",
+        "GET",
+        lambda ctx, r: [
+            f"/api/v1/indicators/{code}/drilldown?period={ctx['case'].received_on:%Y-%m}"
+            for code in ("monthly-level-coverage", "pre-review-timely", "good-rating-rate")
+        ],
+        {"supervisor"},
+    ),
+    Endpoint(
+        "supervision/indicators/",
+        "GET",
+        one("/supervision/indicators/?period=2026-10"),
+        {"supervisor"},
+    ),
+    Endpoint(
+        "supervision/indicators/<str:code>/",
+        "GET",
+        lambda ctx, r: [
+            "/supervision/indicators/monthly-level-coverage/?period=2026-10",
+            f"/supervision/indicators/pre-review-timely/?period={ctx['case'].received_on:%Y-%m}"
+            "&format=csv",
+        ],
+        {"supervisor"},
+    ),
+    # Supervision. Cards: the bureau and the carded unit (ctx["card"]: 区市场监管局's);
+    # bulletins are published documents for every staff member; the dashboard is the bureau's.
+    Endpoint(
+        "supervision/dashboard/",
+        "GET",
+        lambda ctx, r: [
+            "/supervision/dashboard/?period=2026-10",
+            "/supervision/dashboard/?period=2026-10&mode=big",
+            "/supervision/dashboard/?period=2026-10&format=csv&chart=cards",
+        ],
+        {"supervisor"},
+    ),
+    Endpoint("supervision/cards/", "GET", one("/supervision/cards/?month=2026-10"), {"supervisor"}),
+    Endpoint(
+        "supervision/cards/issue/",
+        "POST",
+        one("/supervision/cards/issue/"),
+        {"supervisor"},
+        data={"month": "2026-10"},
+        ok=(302,),
+    ),
+    Endpoint("supervision/cards/mine/", "GET", one("/supervision/cards/mine/"), WINDOW),
+    Endpoint(
+        "supervision/cards/<int:pk>/respond/",
+        "POST",
+        lambda ctx, r: [f"/supervision/cards/{ctx['card'].pk}/respond/"],
+        {"reviewer", "dept-admin"},
+        data={"response": "矩阵测试回复"},
+        ok=(302,),
+    ),
+    Endpoint("supervision/bulletins/", "GET", one("/supervision/bulletins/"), STAFF | {"admin"}),
+    Endpoint(
+        "supervision/bulletins/publish/",
+        "POST",
+        one("/supervision/bulletins/publish/"),
+        {"supervisor"},
+        data={"month": "2026-10"},
+        ok=(302,),
+    ),
+    Endpoint(
+        "supervision/bulletins/<str:month>.pdf",
+        "GET",
+        lambda ctx, r: [f"/supervision/bulletins/{ctx['bulletin'].month:%Y-%m}.pdf"],
+        STAFF | {"admin"},
+    ),
+    Endpoint("api/v1/cards", "GET", one("/api/v1/cards?month=2026-10"), SIGNED_IN),
+    Endpoint(
+        "api/v1/cards/<card_id>/respond",
+        "POST",
+        lambda ctx, r: [f"/api/v1/cards/{ctx['card'].pk}/respond"],
+        {"reviewer", "dept-admin"},
+        data={"response": "矩阵测试回复"},
+    ),
     # Last: the applicant withdraws (others are refused or do not see it).
     Endpoint(
         "my/applications/<int:pk>/withdraw/",
@@ -487,7 +704,82 @@ def ctx(users):
     case = cases_services.perform(
         case_id=application.cases.get().pk, action="accept", actor=users["reviewer"]
     )
+    from onething.evaluation.services import hotline as hotline_services
+    from onething.evaluation.services import issue_rating_link, rate_hall_service
+
+    rated_application, _ = cases_services.submit_application(
+        actor=users["enterprise"],
+        draft=cases_services.draft_for(
+            users["enterprise"], handling_code=item.handling_items.get().code
+        ),
+        submission=cases_services.Submission(files={"备案申请表": [("表.pdf", b"%PDF-1.4 y")]}),
+        idempotency_key="matrix-rated",
+    )
+    rated_case = rated_application.cases.get()
+    for action in ("accept", "approve"):  # approved, then delivered electronically: concluded
+        rated_case = cases_services.perform(
+            case_id=rated_case.pk, action=action, actor=users["reviewer"]
+        )
+    assert rated_case.state == "concluded"
+    rating = rate_hall_service(
+        users["reviewer"],
+        service_ref="matrix-H001",
+        window="市场监管窗口",
+        clerk=users["reviewer"],
+        level=2,
+        reasons=["attitude"],
+        text="越界差评戊",
+    )
+    ticket = hotline_services.intake_ticket(
+        actor=users["supervisor"],
+        channel="phone",
+        caller_name="越界来电人",
+        caller_phone="13900000007",
+        category="complaint",
+        text="越界工单己",
+        department="SCJG",
+    )
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from onething.supervision.bulletins import bulletin_context
+    from onething.supervision.models import Bulletin, Card
+
+    card = Card.objects.create(
+        month=dt.date(2026, 10, 1),
+        department=Department.objects.get(code="SCJG"),
+        color="yellow",
+        rule_code="cases_past_promised",
+        rule_label="办件超过承诺时限",
+        count=1,
+        threshold=1,
+        issued_at=timezone.now(),
+        evidence=[
+            {
+                "ref": "越界红黄牌庚",
+                "id": case.pk,
+                "what": "",
+                "due": "2026-10-15",
+                "done_on": None,
+                "late_days": 16,
+                "late_working_days": 12,
+            }
+        ],
+    )
+    bulletin = Bulletin.objects.create(
+        month=dt.date(2026, 9, 1),
+        number="望审监〔2026〕9号",
+        published_at=timezone.now(),
+        context=bulletin_context(dt.date(2026, 9, 1)),
+    )
     return {
+        "card": card,
+        "bulletin": bulletin,
+        "rated_case": rated_case,
+        "rating_link": issue_rating_link(rated_case),
+        "handling": rating.handling,
+        "ticket": ticket,
         "case": case,
         "message": message,
         "item_code": item.implementation_code,
@@ -546,6 +838,13 @@ def forbidden_strings(ctx, role, users):
         strings.add("越界草稿丙")
     if role != "citizen":
         strings.add("越界消息丁")
+    if role not in ("reviewer", "dept-admin", "supervisor"):
+        strings.add("越界差评戊")
+        strings.add("越界工单己")
+    if role not in ("reviewer", "dept-admin", "supervisor"):
+        strings.add("越界红黄牌庚")
+    if role != "supervisor":
+        strings.add("13900000007")  # the caller's full phone: the bureau, on 拨打, only
     return strings
 
 

@@ -1,0 +1,198 @@
+"""Time the work plan's indicators over a simulated year, and the year simulator itself.
+
+    .venv/bin/python benchmarks/indicators.py --backends sqlite --cases 260000 --runs 5
+    .venv/bin/python benchmarks/indicators.py --backends postgresql --cases 10000000 \\
+        --people 1000000 --enterprises 100000 --lean --runs 5
+
+Each backend gets a fresh database in its own process (`registries.run_in_fresh_database`).
+The process migrates, loads the demo district (`load_demo_district`: regions, calendar,
+departments, catalog, bundles and the registries of `--people` and `--enterprises`), simulates
+`--cases` cases in `--year` up to today (`onething.demo.simulator.simulate_year`, seed 1; with
+`--lean` without timelines, notices and materials, which the indicators do not read), runs
+ANALYZE, then times `supervision.indicators.compute_all` for the month `--month` and for the
+year: one warm-up, then `--runs` timed runs each. It also times each indicator alone (its own
+context) once, to show where the time goes, and with `--explain` prints the query plans of the
+case scan. Prints each run, then medians; the target is under 1 s for the district's year on
+SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sqlite3
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from registries import DEFAULT_POSTGRES, run_in_fresh_database  # noqa: E402
+
+TARGET_SECONDS = 1.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=260_000)
+    parser.add_argument("--year", type=int, default=2026)
+    parser.add_argument("--month", default="2026-10")
+    parser.add_argument("--people", type=int, default=100_000)
+    parser.add_argument("--enterprises", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=5, help="timed runs per period")
+    parser.add_argument("--lean", action="store_true", help="simulate without timelines")
+    parser.add_argument("--explain", action="store_true", help="print the scan's query plans")
+    parser.add_argument(
+        "--backends", default="sqlite,postgresql", help="comma-separated: sqlite,postgresql"
+    )
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="server URL, no database")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+
+    print(f"machine: {os.cpu_count()} cores, {platform.platform()}")
+    print(f"python {platform.python_version()}, SQLite {sqlite3.sqlite_version}")
+    print(f"cases {args.cases:,} in {args.year}, people {args.people:,}, "
+          f"enterprises {args.enterprises:,}, seed {args.seed}, lean {args.lean}")  # fmt: skip
+    for backend in args.backends.split(","):
+        command = [sys.executable, __file__, "--worker", *_forwarded(args)]
+        result = run_in_fresh_database(backend, command, args.postgres)
+        report(backend, result, args)
+
+
+def _forwarded(args) -> list[str]:
+    options = [
+        "--cases", str(args.cases), "--year", str(args.year), "--month", args.month,
+        "--people", str(args.people), "--enterprises", str(args.enterprises),
+        "--seed", str(args.seed), "--runs", str(args.runs),
+    ]  # fmt: skip
+    return options + (["--lean"] if args.lean else []) + (["--explain"] if args.explain else [])
+
+
+def report(backend: str, result: dict, args) -> None:
+    print(f"\n{backend} ({result['server']})")
+    print(f"  demo district loaded in {result['load_seconds']:.1f} s")
+    sim = result["simulate"]
+    print(
+        f"  simulate: {sim['cases']:,} cases, {sim['applications']:,} applications in "
+        f"{sim['seconds']:.1f} s = {sim['cases'] / sim['seconds']:,.0f} cases/s "
+        f"({sim['rows']:,} rows, {sim['rows'] / sim['seconds']:,.0f} rows/s)"
+    )
+    print(f"  rows: {json.dumps(sim['tables'])}")
+    for label in ("month", "year"):
+        times = result[label]
+        median = statistics.median(times)
+        runs = ", ".join(f"{t * 1000:.0f}" for t in times)
+        verdict = ""
+        if label == "year" and backend == "sqlite":
+            met = "met" if median < TARGET_SECONDS else "NOT met"
+            verdict = f"  target < {TARGET_SECONDS:.0f} s: {met}"
+        print(f"  all indicators, {result['periods'][label]}: median {median * 1000:.0f} ms "
+              f"(runs {runs} ms){verdict}")  # fmt: skip
+    for label in ("month", "year"):
+        alone = result["alone"][label]
+        slowest = sorted(alone.items(), key=lambda kv: -kv[1])
+        print(f"  each alone, {result['periods'][label]} (ms): "
+              + ", ".join(f"{code} {t * 1000:.0f}" for code, t in slowest))  # fmt: skip
+    for line in result.get("explain", []):
+        print("  " + line)
+
+
+def worker(args) -> None:
+    """In the fresh database named by DATABASE_URL: set up, time, print one JSON line."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "onething.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from onething.demo.services import load_demo_district
+    from onething.demo.simulator import simulate_year
+    from onething.supervision import indicators
+
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SHOW server_version")
+            server = f"PostgreSQL {cursor.fetchone()[0]}"
+        else:
+            cursor.execute("SELECT sqlite_version()")
+            server = f"SQLite {cursor.fetchone()[0]}"
+    started = time.perf_counter()
+    load_demo_district(people=args.people, enterprises=args.enterprises, seed=args.seed)
+    load_seconds = time.perf_counter() - started
+    progress = lambda message: print(message, file=sys.stderr, flush=True)  # noqa: E731
+    simulated = simulate_year(
+        year=args.year, cases=args.cases, seed=args.seed, lean=args.lean, progress=progress
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    today = timezone.localdate()
+    periods = {
+        "month": indicators.parse_period(args.month, today=today),
+        "year": indicators.parse_period(str(args.year), today=today),
+    }
+    figures = {
+        "server": server,
+        "load_seconds": load_seconds,
+        "simulate": {
+            "cases": simulated.cases,
+            "applications": simulated.applications,
+            "seconds": simulated.seconds,
+            "rows": sum(simulated.rows.values()),
+            "tables": simulated.rows,
+        },
+        "periods": {label: period.text for label, period in periods.items()},
+        "alone": {},
+    }
+    for label, period in periods.items():
+        indicators.compute_all(period, today=today)  # warm-up: caches, calendar
+        times = []
+        for _ in range(args.runs):
+            begun = time.perf_counter()
+            indicators.compute_all(period, today=today)
+            times.append(time.perf_counter() - begun)
+        figures[label] = times
+        alone = {}
+        for indicator in indicators.INDICATORS:
+            begun = time.perf_counter()
+            indicators.compute(indicator.code, period, today=today)
+            alone[indicator.code] = time.perf_counter() - begun
+        figures["alone"][label] = alone
+    if args.explain:
+        figures["explain"] = explain(periods["year"], today)
+    print(json.dumps(figures))
+
+
+def explain(period, today) -> list[str]:
+    """The plans of the year's case scan queries, as the database runs them."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from onething.supervision import indicators
+
+    with CaptureQueriesContext(connection) as captured:
+        indicators.compute_all(period, today=today)
+    lines = []
+    slow = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:4]
+    for query in slow:
+        lines.append(f"-- {float(query['time']) * 1000:.0f} ms: {query['sql'][:300]}")
+        prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + query["sql"])
+            lines += [" | ".join(str(c) for c in row) for row in cursor.fetchall()]
+    return lines
+
+
+if __name__ == "__main__":
+    main()
