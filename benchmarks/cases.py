@@ -29,11 +29,10 @@ fall as they would; `due_on` is `clock.deadlines(...).step_due` as `services._re
 computes it at the case's last transition. Cases and applications only: no timeline events,
 materials, notices or uploads (the workbench list reads none of them). Then `ANALYZE`
 (PostgreSQL: `VACUUM ANALYZE` of the two tables and `ANALYZE` of the rest, as autovacuum would
-have done) and, for the
-reviewer of the department with the most cases, the clerk of the town with the most cases, the
-staff member of the department with the fewest cases (who assisted nobody), and the supervisor
-(who sees every case), `--repeat` times each (fewer, at least 10, once a figure has taken 20 s)
-after a warm-up:
+have done) and, for the reviewer of the department with the most cases, the clerk of the town
+with the most cases, the staff member of the department with the fewest cases (who assisted
+nobody), and the supervisor (who sees every case), `--repeat` times each (fewer, at least 10,
+once a figure has taken 20 s) after a warm-up:
 
 - page: what `views.workbench` does for the first page — `list(selectors.queue(user)[0:51])`
   and `views._case_rows` (the calendar, then `services.status_of`) for the 50 rows shown;
@@ -43,9 +42,10 @@ after a warm-up:
 
 Prints p50 and p95 in ms and the EXPLAIN plan (PostgreSQL: ANALYZE, BUFFERS) of the department
 reviewer's queue query and of every figure slower than 50 ms; then the same for two query
-variants a change to the code would make, patched in for the measurement only, and with the
-candidate indexes that do not exist yet created in the benchmark database only
-(`--no-candidates` skips all three). Workers run with DJANGO_DEBUG=0, as in production.
+variants a change to the code would make, patched in for the measurement only; with the
+candidate indexes that do not exist yet, created in the benchmark database only; and with those
+indexes and the unit-only queue together (`--no-candidates` skips all of these). Workers run with
+DJANGO_DEBUG=0, as in production.
 """
 
 from __future__ import annotations
