@@ -86,7 +86,9 @@ def report(backend: str, result: dict, args) -> None:
         f"({sim['rows']:,} rows, {sim['rows'] / sim['seconds']:,.0f} rows/s)"
     )
     print(f"  rows: {json.dumps(sim['tables'])}")
-    for label in ("month", "year"):
+    for label in ("month", "year", "month_jit_off", "year_jit_off"):
+        if label not in result:
+            continue
         times = result[label]
         median = statistics.median(times)
         runs = ", ".join(f"{t * 1000:.0f}" for t in times)
@@ -94,12 +96,15 @@ def report(backend: str, result: dict, args) -> None:
         if label == "year" and backend == "sqlite":
             met = "met" if median < TARGET_SECONDS else "NOT met"
             verdict = f"  target < {TARGET_SECONDS:.0f} s: {met}"
-        print(f"  all indicators, {result['periods'][label]}: median {median * 1000:.0f} ms "
+        period = result["periods"][label.removesuffix("_jit_off")]
+        jit = ", jit off" if label.endswith("_jit_off") else ""
+        print(f"  all indicators, {period}{jit}: median {median * 1000:.0f} ms "
               f"(runs {runs} ms){verdict}")  # fmt: skip
     for label in ("month", "year"):
         alone = result["alone"][label]
         slowest = sorted(alone.items(), key=lambda kv: -kv[1])
-        print(f"  each alone, {result['periods'][label]} (ms): "
+        jit = " (PostgreSQL: jit off)" if "year_jit_off" in result else ""
+        print(f"  each alone{jit}, {result['periods'][label]} (ms): "
               + ", ".join(f"{code} {t * 1000:.0f}" for code, t in slowest))  # fmt: skip
     for line in result.get("explain", []):
         print("  " + line)
@@ -156,22 +161,37 @@ def worker(args) -> None:
         "alone": {},
     }
     for label, period in periods.items():
-        indicators.compute_all(period, today=today)  # warm-up: caches, calendar
-        times = []
-        for _ in range(args.runs):
-            begun = time.perf_counter()
-            indicators.compute_all(period, today=today)
-            times.append(time.perf_counter() - begun)
-        figures[label] = times
+        figures[label] = timed(lambda p=period: indicators.compute_all(p, today=today), args.runs)
+    if args.explain:
+        figures["explain"] = explain(periods["year"], today)
+    if connection.vendor == "postgresql":
+        # The server's default JIT compiles the indicators' large CASE expressions for seconds;
+        # the same queries without it, for comparison.
+        with connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        for label, period in periods.items():
+            figures[f"{label}_jit_off"] = timed(
+                lambda p=period: indicators.compute_all(p, today=today), args.runs
+            )
+    for label, period in periods.items():
         alone = {}
         for indicator in indicators.INDICATORS:
             begun = time.perf_counter()
             indicators.compute(indicator.code, period, today=today)
             alone[indicator.code] = time.perf_counter() - begun
         figures["alone"][label] = alone
-    if args.explain:
-        figures["explain"] = explain(periods["year"], today)
     print(json.dumps(figures))
+
+
+def timed(work, runs: int) -> list[float]:
+    """Seconds of `runs` runs of `work`, after one warm-up run (caches, the calendar)."""
+    work()
+    times = []
+    for _ in range(runs):
+        begun = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - begun)
+    return times
 
 
 def explain(period, today) -> list[str]:

@@ -26,7 +26,7 @@ The modules, in the order a run uses them:
 - `world`: what is drawn from — calendar, items and units, staff, registries, bundles;
 - `planner`: draws the year's plans (seasons, popularity, the flows of each case);
 - `executor`: turns a plan into the rows the cases services would write;
-- `evaluation`: ratings, the handling of negative ones, and the hotline's tickets;
+- `ratings`, `hotline`: ratings and the handling of negative ones; the 12345 tickets;
 - `writer`: ids, batches, the raw bulk path, and notice numbering in order of issue;
 - `year`: `simulate_year`, `write_plans`, the ledger and `--replace`.
 """

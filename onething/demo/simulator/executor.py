@@ -29,7 +29,8 @@ from .writer import NoticeBook, Writer
 
 
 class SimApplication:
-    pass
+    """An application in memory: the Application row's fields, its cases, and the rows its
+    submission and handling produced (events, uploads, verifications) in the order made."""
 
 
 class SimCase:
@@ -39,9 +40,8 @@ class SimCase:
 
 
 class Executor:
-    """Turns plans into rows exactly as `cases.services` (and the rating services) would: the
-    submission (`_create`), each `perform` with its handler, `_refresh_due`, `_event`,
-    `_issue`, `_after_change` and `_deliver_all`, mirrored here without the ORM."""
+    """Turns plans into rows exactly as `cases.services` would (see the module's docstring);
+    numbers come from the counters it is given, notices go to the NoticeBook."""
 
     def __init__(self, writer: Writer, *, calendar, pre_review_days: int, units: dict,
                  notices: NoticeBook):  # fmt: skip

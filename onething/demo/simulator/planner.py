@@ -12,9 +12,7 @@ import random
 from collections.abc import Iterator
 
 from onething.cases import applying, clock, services
-from onething.cases.models import (
-    Application,
-)
+from onething.cases.models import Application
 from onething.catalog.models import HandlingItem, ServiceItem
 from onething.core.errors import ServiceError
 
@@ -39,22 +37,16 @@ CORRECTION_PROBLEMS = (
     "扫描件不清晰，无法辨认", "缺少申请人签字", "证件已过有效期", "与登记信息不一致",
     "缺少盖章", "页数不全",
 )  # fmt: skip
-
-
 REFUSAL_REASONS = (
     "申请事项不属于本机关职权范围，请向有关行政机关申请",
     "逾期未按补正通知提交补正材料",
     "申请人不具备申请资格",
 )
-
-
 DENIAL_REASONS = (
     "经审查，申请人不符合法定条件",
     "现场核查发现实际情况与申请材料不符",
     "经审查，申请材料所载内容与基础库信息不一致",
 )
-
-
 EXTENSION_REASONS = ("需现场核查的事项较多", "涉及多个部门会商", "申请材料内容复杂，需进一步审查")
 
 
@@ -70,7 +62,8 @@ class Planner:
         self.cutoff = cutoff
         self.clock = world.clock
         self.rates = world.rates
-        self.count = 0
+        self.count = 0  # applications yielded: their keys
+        self.generated = 0  # applications drawn: their files' contents
         rates, promised = world.rates, world.promised_share
         # Conditional probabilities that give the overall shares asked for.
         self.p_deemed = rates.deemed
@@ -202,7 +195,7 @@ class Planner:
             guidance_answers=dict(guidance), needs=needs,
             consent=CONSENT if assisted else "",
         )  # fmt: skip
-        self.generated = getattr(self, "generated", 0) + 1
+        self.generated += 1
         content_key = f"{self.seed}-{day:%Y%m%d}-{self.generated}"
         form = self.executor.form_for(plan)
         plan.answers = answers_for(form, rng, submitted_at, world.persons)

@@ -13,17 +13,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 from onething.cases import services
-from onething.cases.models import (
-    Application,
-)
+from onething.cases.models import Application
 from onething.catalog.models import HandlingItem
 
 KEY_PREFIX = "sim:"
-
-
 ACCOUNT_PREFIX = "sim-"
-
-
 UNUSABLE_PASSWORD = "!simulated"  # Django treats a password starting with "!" as unusable
 
 
@@ -62,17 +56,9 @@ class Rates:
 
 
 MONTH_WEIGHTS = (1.0, 0.9, 1.2, 1.05, 0.95, 1.0, 1.05, 1.0, 1.15, 0.9, 1.0, 1.05)
-
-
 WEEKDAY_WEIGHTS = (1.15, 1.05, 1.0, 1.0, 0.9, 0.75, 0.75)  # Saturday/Sunday: 调休 working days
-
-
 SPRING_FESTIVAL = "春节"
-
-
 HANDLING_ITEM_WEIGHTS = (0.6, 0.25, 0.1, 0.05)
-
-
 CONSENT = "本人当面签字确认，委托窗口工作人员代为网上申报"
 
 

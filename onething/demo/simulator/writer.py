@@ -75,11 +75,16 @@ class Writer:
             table.flush()
 
     def id_ranges(self) -> dict[str, list[int]]:
+        """The ids handed out per table (the ledger's record of what a run wrote)."""
         return {
             model._meta.db_table: [self.first_ids[model._meta.db_table], table.next_id - 1]
             for model, table in self.tables.items()
-            if table.next_id > self.first_ids[model._meta.db_table]
+            if table.written
         }
+
+    def counts(self) -> dict[str, int]:
+        """The rows written per table."""
+        return {m._meta.db_table: t.written for m, t in self.tables.items() if t.written}
 
     def finish(self) -> None:
         """Flush, and on PostgreSQL move each id sequence past the ids written here."""
@@ -257,6 +262,7 @@ class NoticeBook:
                 " n.issued_at, n.context"
                 f" FROM {self.TABLE} n JOIN sim_series s ON s.series = n.series"
             )
+            self.writer.tables[Notice].written += cursor.rowcount
             cursor.execute(f"DROP TABLE {self.TABLE}")
             cursor.execute("DROP TABLE sim_series")
         return values

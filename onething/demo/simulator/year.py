@@ -19,17 +19,16 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from onething.cases import applying, clock, services
-from onething.cases.models import (
-    Sequence,
-)
+from onething.cases.models import Sequence
 from onething.core.errors import ServiceError
 from onething.core.models import AuditEntry, Region, User
 from onething.core.services import load_calendar, record_audit
 
-from .evaluation import Evaluation
 from .executor import Executor, SimApplication
+from .hotline import Hotline
 from .planner import Planner
 from .plans import ACCOUNT_PREFIX, ApplicationPlan, Rates
+from .ratings import Ratings
 from .refs import load_units
 from .world import World
 from .writer import NoticeBook, Writer, queue_application, written_models
@@ -37,15 +36,13 @@ from .writer import NoticeBook, Writer, queue_application, written_models
 AUDIT_ACTION = "demo.simulate"
 
 
-# Deleted children first; simulated accounts stay (other years may name them).
+# Deleted children first; then the simulated accounts nothing names any more.
 _DELETE_ORDER = (
     "evaluation.NegativeHandling", "evaluation.RatingLink", "evaluation.Rating",
     "evaluation.TicketEvent", "evaluation.Ticket", "cases.CaseEvent", "cases.Notice",
     "cases.CaseMaterial", "cases.CommitmentVerification", "cases.Upload", "cases.Case",
     "cases.Application",
 )  # fmt: skip
-
-
 _BULK_MODELS = ("cases.Application", "cases.Case", "cases.CaseEvent", "cases.CaseMaterial",
                 "cases.Upload", "cases.Notice", "evaluation.Rating")  # fmt: skip
 
@@ -85,6 +82,13 @@ def delete_simulated_year(year: int) -> int:
                     deleted += cursor.rowcount
     accounts = sum(_delete_unused_accounts(*e.after["ids"].get(User._meta.db_table, (0, -1)))
                    for e in entries)  # fmt: skip
+    if connection.vendor == "postgresql":
+        # The deletes leave the referenced tables' deferred foreign-key checks pending, and
+        # while they are PostgreSQL refuses the ALTER TABLE of the load that follows: run them
+        # now, then defer again as Django's constraints are declared.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
     record_audit(
         actor=None, action=f"{AUDIT_ACTION}.delete",
         after={"year": year, "entries": [e.pk for e in entries], "applications": deleted,
@@ -190,23 +194,23 @@ def simulate_year(
             executor.sequences.update(dict(Sequence.objects.values_list("key", "value")))
             starts = dict(executor.sequences)
             planner = Planner(world, executor, rng, seed=seed, cutoff=cutoff)
-            evaluation = Evaluation(world, executor, rng, cutoff=cutoff, lean=lean)
+            ratings = Ratings(world, executor, rng, cutoff=cutoff, lean=lean)
             say(f"参照数据已载入（{time.perf_counter() - started:.1f} 秒），开始模拟")
             done = 0
             for plan in planner.applications(year, cases, last):
                 app = executor.run(plan)
-                evaluation.rate(app)
+                ratings.rate(app)
                 queue_application(writer, app, lean=lean)
                 done += len(app.cases)
                 if done % 50_000 < len(app.cases):
                     say(f"  {done:,} 件（{time.perf_counter() - started:.0f} 秒）")
             if tickets:
                 count = round(cases * rates.tickets_per_thousand / 1000)
-                evaluation.tickets(year, count, last)
+                Hotline(ratings).tickets(year, count, last)
             _finish(writer, notices, executor, starts)
             say(f"写入完成，重建索引（{time.perf_counter() - started:.0f} 秒）")
-        rows = {table: end - start + 1 for table, (start, end) in writer.id_ranges().items()}
-        stats = dict(sorted((executor.stats + evaluation.stats).items()))
+        rows = writer.counts()
+        stats = dict(sorted((executor.stats + ratings.stats).items()))
         record_audit(
             actor=None, action=AUDIT_ACTION,
             after={"year": year, "seed": seed, "cases": executor.stats["cases"],

@@ -32,15 +32,6 @@ from onething.registries.models import Person
 
 pytestmark = pytest.mark.usefixtures("district")
 
-# Known defect, open in issue 6: on PostgreSQL a re-run of the same seed writes different rows
-# (row order from the COPY path) and `--replace` fails with "pending trigger events". The two
-# tests below stay on for SQLite, where the simulator is correct; they must pass on PostgreSQL
-# before issue 6 is resolved.
-POSTGRES_DEFECT = pytest.mark.skipif(
-    connection.vendor == "postgresql",
-    reason="known PostgreSQL defect of the simulator (issue 6): determinism and --replace",
-)
-
 ZONE = ZoneInfo("Asia/Shanghai")
 TODAY = dt.date(2026, 11, 28)
 
@@ -386,12 +377,16 @@ def simulate(cases: int, *, seed: int = 1, **options):
 
 
 def digest() -> str:
-    """A checksum of every row a simulation writes (ids included: both runs start alike)."""
+    """A checksum of every row a simulation writes (ids included: both runs start alike). The
+    counters are compared by key and value: their rows take ids from the database's sequence,
+    which PostgreSQL does not roll back."""
     data = hashlib.sha256()
     for model in (Application, Case, CaseEvent, Notice, CaseMaterial, Upload, Rating,
-                  NegativeHandling, Ticket, TicketEvent, Sequence):  # fmt: skip
+                  NegativeHandling, Ticket, TicketEvent):  # fmt: skip
         for row in model.objects.order_by("pk").values_list():
             data.update(repr(row).encode())
+    for row in Sequence.objects.order_by("key").values_list("key", "value"):
+        data.update(repr(row).encode())
     return data.hexdigest()
 
 
@@ -409,7 +404,6 @@ def digest_of_a_run(cases: int, seed: int) -> str:
         return found
 
 
-@POSTGRES_DEFECT
 def test_the_same_seed_gives_the_same_rows():
     first = digest_of_a_run(300, seed=7)
     assert Application.objects.filter(idempotency_key__startswith="sim:").count() == 0
@@ -419,11 +413,12 @@ def test_the_same_seed_gives_the_same_rows():
 
 @pytest.fixture
 def year():
-    """A simulated year of 3,000 cases up to 2026-11-28."""
-    return simulate(3000)
+    """A simulated year of 1,000 cases up to 2026-11-28."""
+    return simulate(1000)
 
 
-def test_the_year_has_the_shares_asked_for(year):
+def test_the_year_has_the_shares_asked_for():
+    year = simulate(3000)
     assert Case.objects.count() >= year.cases == 3000
     events = CaseEvent.objects.filter(case__application__idempotency_key__startswith="sim:")
 
@@ -465,7 +460,8 @@ def test_submissions_fall_on_working_days_only(year):
     calendar = load_calendar()
     days = {timezone.localdate(t) for t in Case.objects.values_list("submitted_at", flat=True)}
     assert days and all(calendar.is_working_day(day) for day in days)
-    assert dt.date(2026, 2, 14) in days or dt.date(2026, 9, 20) in days  # 调休 Saturday/Sunday
+    assert any(day.weekday() >= 5 for day in days)  # 调休: 2026-02-14, 2026-09-20, 2026-10-10 …
+    assert not days & {dt.date(2026, 10, 1), dt.date(2026, 2, 17), dt.date(2026, 9, 25)}
     months = {day.month for day in days}
     assert months == set(range(1, 12))
     per_day = {}
@@ -508,14 +504,13 @@ def test_a_real_submission_continues_the_numbering(year, users):
     assert Notice.objects.filter(number=number).count() == 1
 
 
-@POSTGRES_DEFECT
 def test_a_year_is_simulated_once_unless_replaced(year):
     with pytest.raises(ServiceError, match="已经模拟过"):
         simulate(100)
     counts = (Application.objects.count(), Case.objects.count())
     states = sorted(Case.objects.values_list("state", flat=True))
-    again = simulate(3000, replace=True)
-    assert again.cases == 3000
+    again = simulate(1000, replace=True)
+    assert again.cases == 1000
     assert (Application.objects.count(), Case.objects.count()) == counts
     assert sorted(Case.objects.values_list("state", flat=True)) == states  # the same year
 
@@ -704,3 +699,12 @@ def test_ticket_rows_are_the_rows_the_services_write():
                     k: v for k, v in handling.items() if k not in ("id", "rating_id")
                 }
             assert _row(Rating, again_rating.pk, ("id", "ticket_id")) == expected_rating
+
+
+def test_a_lean_year_writes_cases_without_their_timelines():
+    result = simulate(400, lean=True)
+    assert Case.objects.count() == result.cases == 400
+    assert result.rows["cases_case"] == 400 and "cases_caseevent" not in result.rows
+    assert not CaseEvent.objects.exists() and not Notice.objects.exists()
+    assert not CaseMaterial.objects.exists() and not Upload.objects.exists()
+    assert Rating.objects.filter(subject="case").exists()

@@ -1,16 +1,13 @@
-"""Ratings and the 12345 hotline, as `evaluation.services` record them: online ratings of
-concluded and refused cases (web, app, or a rating SMS's link), on-site ratings of window
-visits, the handling of negative ratings (verify, rectify or explain, follow up, close; a few
-appeals), and the year's tickets (intake, dispatch, sign, reply, return visit, close)."""
+"""Ratings as `evaluation.services` record them: online ratings of concluded and refused cases
+(web, app, or the link of a rating SMS), on-site ratings of window visits, and the handling of
+negative ones (verify, rectify or explain, follow up, close; a late tail and a few appeals)."""
 
 from __future__ import annotations
 
-import bisect
 import datetime as dt
 import hashlib
 import random
 from collections import Counter
-from itertools import accumulate
 
 from onething.cases import services
 from onething.cases.models import (
@@ -20,13 +17,10 @@ from onething.cases.models import (
 from onething.cases.workflow import State
 
 from .executor import Executor, SimApplication
-from .plans import MONTH_WEIGHTS
-from .refs import Person, Unit
+from .refs import Unit
 from .world import World
 
 HALL_CHANNELS = ("hall_tablet", "terminal")
-
-
 NEGATIVE_TEXTS = {
     "attitude": "窗口工作人员态度生硬，解释不耐心",
     "efficiency": "等了很久才办好，效率太低",
@@ -37,34 +31,7 @@ NEGATIVE_TEXTS = {
     "overdue": "超过承诺时间还没有办结",
     "other": "对办理结果不满意",
 }
-
-
-TICKET_TEXTS = {
-    "consultation": "咨询办理“{item}”需要准备哪些材料、在哪里办理",
-    "help": "求助：办理“{item}”时系统提示信息不一致，无法提交",
-    "complaint": "投诉{unit}办理“{item}”时间过长，多次催问无答复",
-    "suggestion": "建议{unit}在周末增加“{item}”的预约办理时段",
-}
-
-
-TICKET_CATEGORIES = (("consultation", 0.45), ("help", 0.25), ("complaint", 0.2),
-                     ("suggestion", 0.1))  # fmt: skip
-
-
-TICKET_CHANNELS = (("phone", 0.7), ("wechat", 0.15), ("web", 0.1), ("app", 0.05))
-
-
 LEVEL_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不满意", 1: "非常不满意"}
-
-
-REPLY_SETTINGS = {
-    "consultation": "hotline.reply_consultation_days",
-    "help": "hotline.reply_help_days",
-    "complaint": "hotline.reply_complaint_days",
-    "suggestion": "hotline.reply_suggestion_days",
-}
-
-
 REASONS_ORDER = (
     "attitude",
     "efficiency",
@@ -77,9 +44,9 @@ REASONS_ORDER = (
 )
 
 
-class Evaluation:
+class Ratings:
     """Ratings of the simulated cases (online once per case, on site at the window), the
-    handling of negative ones, rating links, and the year's 12345 tickets."""
+    handling of negative ones and the rating links of rating SMS."""
 
     def __init__(self, world: World, executor: Executor, rng: random.Random, *,
                  cutoff: dt.datetime, lean: bool = False):  # fmt: skip
@@ -150,7 +117,7 @@ class Evaluation:
             expires_at=sent + dt.timedelta(days=30), used_at=used, created_at=sent,
         )  # fmt: skip
 
-    def _level(self, troubled: bool) -> tuple[int, list[str], str]:
+    def level(self, troubled: bool) -> tuple[int, list[str], str]:
         rng = self.rng
         negative = self.rates.negative * (6 if troubled else 1)
         u = rng.random()
@@ -169,7 +136,7 @@ class Evaluation:
             or case.decision == Case.Decision.DENIED
             or (self._late(case))
         )
-        level, reasons, text = self._level(troubled)
+        level, reasons, text = self.level(troubled)
         actor = app.applicant_user if channel != "sms" else None
         if actor is not None:
             name = actor.display_name or app.applicant_name
@@ -177,7 +144,7 @@ class Evaluation:
         else:
             name, phone = app.applicant_name, app.applicant_phone
         clerk = self._handling_clerk(app, case)
-        self._rating(
+        self.record(
             subject="case", case_id=case.pk, item_id=case.item.pk,
             item_version_id=case.item_version_id, clerk_id=clerk.pk if clerk else None,
             channel=channel, level=level, reasons=reasons, text=text,
@@ -185,7 +152,7 @@ class Evaluation:
             rater_name="" if anonymous else name[:40],
             rater_phone="" if anonymous else (phone or "")[:11],
             real_name=not anonymous and bool(name), created_at=at,
-            **self._unit_fields(case.department, case.town),
+            **self.unit_fields(case.department, case.town),
         )  # fmt: skip
 
     def _late(self, case) -> bool:
@@ -204,7 +171,7 @@ class Evaluation:
         found = max(chosen or staff, default=None, key=lambda e: (e[0], e[1]))
         return found[2] if found else None
 
-    def _unit_fields(self, department, town) -> dict:
+    def unit_fields(self, department, town) -> dict:
         if town is not None:
             code = town.code12
         elif department is not None and department.region_id:
@@ -232,8 +199,8 @@ class Evaluation:
         self.hall_serial[(unit_code, day)] += 1
         ref = f"{unit_code}-{day:%Y%m%d}-{self.hall_serial[(unit_code, day)]:04d}"
         real_name = rng.random() < 0.5
-        level, reasons, text = self._level(False)
-        self._rating(
+        level, reasons, text = self.level(False)
+        self.record(
             subject="hall", case_id=case.pk, item_id=case.item.pk,
             item_version_id=case.item_version_id, service_ref=ref,
             window=f"{1 + clerk.pk % 12}号窗口", clerk_id=clerk.pk,
@@ -241,10 +208,10 @@ class Evaluation:
             text=text, rater_name=app.applicant_name[:40] if real_name else "",
             rater_phone=app.applicant_phone if real_name else "", real_name=real_name and bool(
                 app.applicant_phone), created_at=at,
-            **self._unit_fields(clerk.department, clerk.town),
+            **self.unit_fields(clerk.department, clerk.town),
         )  # fmt: skip
 
-    def _rating(self, **values) -> None:
+    def record(self, **values) -> None:
         """ratings._create: the rating, and the handling of a negative one."""
         pk = self.writer.next_id(self.m.Rating)
         values.setdefault("service_ref", "")
@@ -291,7 +258,7 @@ class Evaluation:
             h.update(appeal_reason="评价内容与实际办理情况不符，申请人系因不符合条件未获批准而恶意差评",
                      appealed_at=t, appealed_by_id=staff.pk, appeal_state_before=h["state"],
                      state=S.APPEALED, version=h["version"] + 1)  # fmt: skip
-            t = self._later(t, rng.randint(1, 5))
+            t = self.later(t, rng.randint(1, 5))
             if t >= self.cutoff:
                 return h, status
             upheld = rng.random() < 0.4
@@ -322,7 +289,7 @@ class Evaluation:
                  rectification="已对相关人员批评教育并优化办理流程，向申请人致歉" if upheld
                  else "已向申请人解释相关规定和办理依据")  # fmt: skip
         if rating["real_name"]:
-            t = self._later(t, rng.choice((0, 0, 1, 2)))
+            t = self.later(t, rng.choice((0, 0, 1, 2)))
             if t >= self.cutoff:
                 return h, status
             satisfied = rng.random() < 0.8
@@ -334,141 +301,7 @@ class Evaluation:
         h.update(state=S.CLOSED, closed_at=t, version=h["version"] + 1)
         return h, status
 
-    def _later(self, at: dt.datetime, days: int) -> dt.datetime:
+    def later(self, at: dt.datetime, days: int) -> dt.datetime:
         return self.clock.office_time(self.rng, self.clock.add(self.clock.day(at), days), after=at)
 
     # The hotline.
-
-    def tickets(self, year: int, count: int, last: dt.date) -> None:
-        """The year's 12345 tickets: every day (the hotline never closes), dispatched at intake,
-        signed for, replied, visited (a rating of the unit), closed."""
-        rng = self.rng
-        days = []
-        day = dt.date(year, 1, 1)
-        while day <= last and day.year == year:
-            working = self.clock.calendar.is_working_day(day)
-            days.append((day, (1.0 if working else 0.55) * MONTH_WEIGHTS[day.month - 1]))
-            day += dt.timedelta(days=1)
-        if not days or not count:
-            return
-        cumulative = list(accumulate(w for _, w in days))
-        moments = sorted(
-            self.clock.at(days[bisect.bisect_right(cumulative, rng.random() * cumulative[-1])][0],
-                          rng.uniform(480, 1320))
-            for _ in range(count)
-        )  # fmt: skip
-        callers = [p for p in self.world.persons if p.phone]
-        units = [u for u in self.world.units.values() if u.department is None or u.clerks]
-        for at in moments:
-            if at < self.cutoff:
-                self.ticket(at, callers[rng.randrange(len(callers))], units)
-
-    def ticket(self, at: dt.datetime, caller: Person, units: list[Unit]) -> None:
-        rng, clock_ = self.rng, self.clock
-        T = self.m.Ticket.State
-        writer = self.writer
-        pk = writer.next_id(self.m.Ticket)
-        year = clock_.day(at).year
-        number = f"RX{year}-{self.executor.next_number(f'ticket:{year}'):07d}"
-        category = rng.choices(*zip(*TICKET_CATEGORIES, strict=True))[0]
-        channel = rng.choices(*zip(*TICKET_CHANNELS, strict=True))[0]
-        town_unit = self.world.units.get((None, caller.town_id))
-        unit = town_unit if town_unit and rng.random() < 0.4 else units[rng.randrange(len(units))]
-        choice = self.world.draw_item(rng)
-        text = TICKET_TEXTS[category].format(item=choice.item.name, unit=unit.name)
-        operator = self.world.hotline[rng.randrange(len(self.world.hotline))]
-        label = dict(self.m.Ticket.Category.choices)[category]
-        t = {
-            "number": number, "channel": channel, "caller_name": "" if rng.random() < 0.15
-            else caller.name, "caller_phone": caller.phone, "category": category, "text": text,
-            "state": T.RECEIVED, "version": 1, "department_id": None, "town_id": None,
-            "received_at": at, "dispatched_at": None, "signed_at": None, "replied_at": None,
-            "reply": "", "visited_at": None, "visit_result": "", "satisfaction": None,
-            "closed_at": None, "reassignments": 0,
-        }  # fmt: skip
-        events = [(at, operator, "intake", f"登记{label}工单")]
-        self.stats["tickets"] += 1
-
-        def dispatch(now, to: Unit):
-            t.update(state=T.DISPATCHED, department_id=to.department.pk if to.department else None,
-                     town_id=to.town.pk if to.town else None, dispatched_at=now, signed_at=None,
-                     version=t["version"] + 1)  # fmt: skip
-            events.append((now, operator, "dispatch", f"派至{to.name}"))
-
-        dispatch(at, unit)
-        now = at
-        sign_days = self.setting("hotline.sign_days", at)
-        if rng.random() < self.rates.ticket_reassigned:
-            now = self._later(now, rng.choice((0, 1)))
-            if now < self.cutoff:
-                staff = unit.clerks[0]
-                t.update(state=T.RECEIVED, department_id=None, town_id=None, dispatched_at=None,
-                         signed_at=None, reassignments=t["reassignments"] + 1,
-                         version=t["version"] + 1)  # fmt: skip
-                events.append(
-                    (now, staff, "return", f"{unit.name}退回：该诉求不属于本单位职责范围")
-                )
-                unit = units[rng.randrange(len(units))]
-                now = self._later(now, 0)
-                if now < self.cutoff:
-                    dispatch(now, unit)
-        while t["state"] == T.DISPATCHED:
-            late = rng.random() < self.rates.ticket_late
-            now = self._later(now, rng.randint(sign_days + 1, sign_days + 3) if late
-                              else rng.randint(0, sign_days))  # fmt: skip
-            if now >= self.cutoff:
-                break
-            staff = unit.clerks[rng.randrange(len(unit.clerks))]
-            t.update(state=T.SIGNED, signed_at=now, version=t["version"] + 1)
-            events.append((now, staff, "sign", "承办单位已签收"))
-            limit = self.setting(REPLY_SETTINGS[category], t["dispatched_at"])
-            late = rng.random() < self.rates.ticket_late
-            start = clock_.day(t["dispatched_at"])
-            day = clock_.add(start, rng.randint(limit + 1, limit + 5) if late
-                             else rng.randint(1, max(1, limit)))  # fmt: skip
-            now = clock_.office_time(rng, max(day, clock_.day(now)), after=now)
-            if now >= self.cutoff:
-                break
-            reply = (
-                "已按规定办理并电话告知来电人"
-                if category != "consultation"
-                else (f"已电话告知来电人“{choice.item.name}”的办理条件、材料和地点")
-            )
-            t.update(state=T.REPLIED, replied_at=now, reply=reply, version=t["version"] + 1)
-            events.append((now, staff, "reply", "承办单位已答复"))
-            now = self._later(now, rng.randint(1, 3))
-            if now >= self.cutoff:
-                break
-            level, reasons, _ = self._level(category == "complaint")
-            result = "来电人对答复表示认可" if level >= 3 else "来电人对答复不满意"
-            t.update(state=T.VISITED, visited_at=now, visit_result=result, satisfaction=level,
-                     version=t["version"] + 1)  # fmt: skip
-            events.append(
-                (now, operator, "visit", f"回访：{result}，满意度：{LEVEL_LABELS[level]}")
-            )
-            self._rating(
-                subject="ticket", ticket_id=pk, channel="hotline", level=level,
-                reasons=reasons, text=result, rater_name=t["caller_name"][:40],
-                rater_phone=t["caller_phone"][:11], real_name=bool(t["caller_phone"]),
-                created_at=now, item_id=None, item_version_id=None, case_id=None,
-                clerk_id=None, **self._unit_fields(unit.department, unit.town),
-            )  # fmt: skip
-            now = now + dt.timedelta(minutes=rng.randint(1, 30))
-            if now >= self.cutoff:
-                break
-            t.update(state=T.CLOSED, closed_at=now, version=t["version"] + 1)
-            events.append((now, operator, "close", "工单办结"))
-        writer.add(self.m.Ticket, id=pk, **t)
-        if self.lean:
-            return
-        for when, actor, action, message in events:
-            writer.add(
-                self.m.TicketEvent, id=writer.next_id(self.m.TicketEvent), ticket_id=pk,
-                at=when, actor_id=actor.pk, actor_name=_actor_name(actor), action=action,
-                message=message[:500],
-            )  # fmt: skip
-
-
-def _actor_name(user) -> str:
-    """evaluation.services.common.actor_name."""
-    return f"{user}（{user.unit_name}）" if user.unit_name else str(user)
