@@ -67,7 +67,7 @@ def queue(
             cases = cases.filter(town_id=user.town_id)
     if state:
         cases = cases.filter(state=state)
-    elif not include_done and not warning:
+    elif not include_done and not warning and not q:  # a search finds concluded cases too
         cases = cases.exclude(state__in=TERMINAL)
     if department:
         cases = cases.filter(department__code=department)

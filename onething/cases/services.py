@@ -20,6 +20,7 @@ from django.utils import timezone
 from onething.catalog.models import HandlingItem, Material, ServiceItem
 from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError
 from onething.core.models import Region, Role
+from onething.core.notifications import notify
 from onething.core.services import load_calendar, record_audit
 
 from . import applying, clock, uploads
@@ -33,6 +34,7 @@ from .models import (
     Sequence,
     Upload,
 )
+from .signals import case_ended
 from .workflow import (
     APPLICANT,
     DECIDER,
@@ -728,6 +730,7 @@ def _create(*, actor, draft, submission, answers, provided, stored, earlier, com
                    "符合秒批条件，系统自动核验通过，已准予并办结", now,
                    {"check": check})  # fmt: skip
             _issue(case, "approval", now, {"basis": "秒批规则：" + check["rule"]})
+            case_ended.send(sender=Case, case=case, now=now)
         elif case.route == Case.Route.COMMITMENT:
             verification = CommitmentVerification.objects.create(
                 case=case,
@@ -818,10 +821,6 @@ def _issue(case: Case, kind: str, at, extra: dict) -> Notice:
 def _notify(application: Application, title: str, body: str) -> None:
     """Tell the applicant (in-app inbox; SMS and e-mail through the outbox), in this
     transaction."""
-    try:
-        from onething.core.notifications import notify
-    except ImportError:  # pragma: no cover - arrives with the core notifications module
-        return
     from django.contrib.auth import get_user_model
 
     users = {u.pk: u for u in [application.applicant_user] if u is not None}
@@ -875,6 +874,7 @@ def _deliver_all(application, cases, actor, actor_name, now, data) -> None:
         case.state, case.concluded_at, case.version = State.CONCLUDED, now, case.version + 1
         _event(case, actor, actor_name, "deliver", before, State.CONCLUDED,
                f"审批结果已{label}{detail}，办件办结", now, data)  # fmt: skip
+        case_ended.send(sender=Case, case=case, now=now)
     application.delivery_method = method
     application.delivery_tracking = data.get("tracking", "")[:40]
     if data.get("address"):
@@ -1079,6 +1079,8 @@ def _perform_locked(case, transition, action, actor, clean, today, now, calendar
                    {k: v for k, v in clean.items() if k not in ("uploads", "earlier")})  # fmt: skip
         if transition.notice and notice_extra is not None:  # None: the handler issued it
             _issue(case, transition.notice, now, notice_extra)
+        if case.state == State.REFUSED:
+            case_ended.send(sender=Case, case=case, now=now)
         _after_change(case.application, actor, now)
         record_audit(
             actor=actor, action=f"办件{transition.label}", obj=case, before=before,

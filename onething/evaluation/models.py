@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from onething.core.identity import mask_name, mask_phone
 from onething.core.models import Role
@@ -168,6 +169,10 @@ class Rating(models.Model):
             models.Index(fields=["department", "created_at"], name="rating_dept_month"),
             models.Index(fields=["town", "created_at"], name="rating_town_month"),
             models.Index(fields=["item", "created_at"], name="rating_item_month"),
+            # The indicators: 群众实际评价率 probes a case's ratings, 好评率 counts the period's
+            # levels; both answered from the index alone (benchmarks/RESULTS.md, indicators).
+            models.Index(fields=["case", "subject", "status"], name="rating_case_probe"),
+            models.Index(fields=["created_at", "level", "status"], name="rating_level_month"),
         ]
 
     def __str__(self):
@@ -278,7 +283,7 @@ class RatingLink(models.Model):
     nonce_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField("失效时间")
     used_at = models.DateTimeField("使用时间", null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
 
     objects = RatingLinkQuerySet.as_manager()
 

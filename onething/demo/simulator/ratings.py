@@ -15,6 +15,7 @@ from onething.cases.models import (
     Case,
 )
 from onething.cases.workflow import State
+from onething.evaluation.services.links import LINK_LIFETIME
 
 from .executor import Executor, SimApplication
 from .refs import Unit
@@ -42,6 +43,26 @@ REASONS_ORDER = (
     "overdue",
     "other",
 )
+
+
+def ended_at(case) -> dt.datetime | None:
+    """When a simulated case ended in a state its applicant may rate (办结, 不予受理)."""
+    if case.state == State.CONCLUDED:
+        return case.concluded_at
+    if case.state == State.REFUSED:
+        return case.refused_at
+    return None
+
+
+def write_link(writer, case, nonce: str, sent: dt.datetime, used: dt.datetime | None) -> None:
+    """The rating link the platform sends as the case ends (links.invite_on_end)."""
+    from onething.evaluation.models import RatingLink
+
+    writer.add(
+        RatingLink, id=writer.next_id(RatingLink), case_id=case.pk,
+        nonce_hash=hashlib.sha256(nonce.encode()).hexdigest(),
+        expires_at=sent + LINK_LIFETIME, used_at=used, created_at=sent,
+    )  # fmt: skip
 
 
 class Ratings:
@@ -81,41 +102,32 @@ class Ratings:
         rng = self.rng
         if app.channel == Application.Channel.ASSISTED and rng.random() < self.rates.hall_rated:
             self.rate_hall(app)
-        if app.applicant_user is None:
-            return
+        recipient = self.recipient(app)
         for case in app.cases:
-            if case.state == State.CONCLUDED:
-                ended = case.concluded_at
-            elif case.state == State.REFUSED:
-                ended = case.refused_at
-            else:
+            ended = ended_at(case)
+            if ended is None:
                 continue
-            if rng.random() >= self.rates.rated:
-                continue
-            channel = rng.choices(("web", "app", "sms"), (0.35, 0.35, 0.3))[0]
-            at = ended + dt.timedelta(minutes=rng.randint(5, 4320))
-            if channel == "sms":
-                sent = self._staff_moment(ended)
-                at = max(at, sent + dt.timedelta(minutes=rng.randint(3, 2880)))
-            if at >= self.cutoff:
-                continue
-            if channel == "sms":
-                self._link(case, sent, at)
-            self.rate_case(app, case, channel, at)
+            # The platform sends the rating SMS as the case ends (evaluation.services.links.
+            # invite_on_end); a rating through it uses the link up.
+            nonce = f"{rng.getrandbits(128):032x}" if recipient is not None else None
+            rated = None
+            if app.applicant_user is not None and rng.random() < self.rates.rated:
+                channel = rng.choices(("web", "app", "sms"), (0.35, 0.35, 0.3))[0]
+                at = ended + dt.timedelta(minutes=rng.randint(5, 4320))
+                rated = (channel, at) if at < self.cutoff else None
+            if nonce is not None:
+                used = rated[1] if rated and rated[0] == "sms" else None
+                write_link(self.writer, case, nonce, ended, used)
+            if rated:
+                self.rate_case(app, case, *rated)
 
-    def _staff_moment(self, after: dt.datetime) -> dt.datetime:
-        day = self.clock.day(after)
-        if not self.clock.calendar.is_working_day(day) or self.clock.local(after).hour >= 17:
-            day = self.clock.add(day, 1)
-        return self.clock.office_time(self.rng, day, after=after)
-
-    def _link(self, case, sent: dt.datetime, used: dt.datetime) -> None:
-        nonce = f"{self.rng.getrandbits(128):032x}"
-        self.writer.add(
-            self.m.RatingLink, id=self.writer.next_id(self.m.RatingLink), case_id=case.pk,
-            nonce_hash=hashlib.sha256(nonce.encode()).hexdigest(),
-            expires_at=sent + dt.timedelta(days=30), used_at=used, created_at=sent,
-        )  # fmt: skip
+    def recipient(self, app: SimApplication):
+        """The account a rating SMS goes to: `links.applicant_account`'s rule."""
+        if app.applicant_user is not None:
+            return app.applicant_user
+        if app.applicant_kind == "person":
+            return self.world.person_accounts.get(app.applicant_code)
+        return None
 
     def level(self, troubled: bool) -> tuple[int, list[str], str]:
         rng = self.rng

@@ -21,14 +21,14 @@ from django.utils import timezone
 from onething.cases import applying, clock, services
 from onething.cases.models import Sequence
 from onething.core.errors import ServiceError
-from onething.core.models import AuditEntry, Region, User
+from onething.core.models import AuditEntry, Region, Role, User
 from onething.core.services import load_calendar, record_audit
 
 from .executor import Executor, SimApplication
 from .hotline import Hotline
 from .planner import Planner
 from .plans import ACCOUNT_PREFIX, ApplicationPlan, Rates
-from .ratings import Ratings
+from .ratings import Ratings, ended_at, write_link
 from .refs import load_units
 from .world import World
 from .writer import NoticeBook, Writer, queue_application, written_models
@@ -269,8 +269,9 @@ class _MemoWorkdays:
 
 def write_plans(plans: list[ApplicationPlan], *, lean: bool = False) -> list[SimApplication]:
     """Write `plans` by the bulk path, as `simulate_year` writes each plan it draws (without
-    ratings); returns the applications as executed. Lets a test put the same plans through
-    the services and through this path and compare the rows."""
+    ratings, with the rating links sent as cases end); returns the applications as executed.
+    Lets a test put the same plans through the services and through this path and compare the
+    rows."""
     with transaction.atomic(), _memoized():
         writer = Writer()
         units = load_units(Region.objects.get(code=settings.ONETHING_DISTRICT_CODE))
@@ -281,9 +282,19 @@ def write_plans(plans: list[ApplicationPlan], *, lean: bool = False) -> list[Sim
         executor.sequences.update(dict(Sequence.objects.values_list("key", "value")))
         starts = dict(executor.sequences)
         applications = []
+        nonces = random.Random(0)
         for plan in plans:
             application = executor.run(plan)
             queue_application(writer, application, lean=lean)
+            recipient = application.applicant_user or (
+                application.applicant_kind == "person"
+                and User.objects.filter(role=Role.PERSON, id_number=application.applicant_code)
+                .order_by("pk")
+                .first()
+            )
+            for case in application.cases if recipient else ():
+                if (ended := ended_at(case)) is not None:
+                    write_link(writer, case, f"{nonces.getrandbits(128):032x}", ended, None)
             applications.append(application)
         _finish(writer, notices, executor, starts)
     return applications

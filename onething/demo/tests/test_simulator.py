@@ -27,7 +27,7 @@ from onething.core.errors import ServiceError
 from onething.core.services import load_calendar
 from onething.demo import simulator
 from onething.demo.simulator import ApplicationPlan, Step
-from onething.evaluation.models import NegativeHandling, Rating, Ticket, TicketEvent
+from onething.evaluation.models import NegativeHandling, Rating, RatingLink, Ticket, TicketEvent
 from onething.registries.models import Person
 
 pytestmark = pytest.mark.usefixtures("district")
@@ -170,6 +170,10 @@ def rows_of(application: Application) -> dict:
             .order_by("case")
             .values()
         ],
+        "rating_links": [
+            (position[link.case_id], link.created_at, link.expires_at, link.used_at)
+            for link in RatingLink.objects.filter(case__in=case_ids).order_by("case", "id")
+        ],
     }
 
 
@@ -185,6 +189,9 @@ def assert_same_rows(real: Application, simulated_pk: int):
                     raise AssertionError(f"{table}: {diff or (e, g)}")
         assert got[table] == expected[table], table
     assert expected["cases"] and expected["events"]
+    ended = Case.objects.filter(application=real, state__in=["concluded", "refused"])
+    if real.applicant_user_id and ended.exists():
+        assert expected["rating_links"]  # the platform sent the rating SMS as cases ended
 
 
 # --- The plans -------------------------------------------------------------------------------

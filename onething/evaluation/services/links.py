@@ -20,6 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from onething.cases.models import Case
+from onething.cases.workflow import State
 from onething.core.errors import NotAllowed, NotFound, ServiceError
 from onething.core.models import Role
 from onething.core.notifications import notify
@@ -53,7 +54,9 @@ def issue_rating_link(case: Case, *, now: dt.datetime | None = None) -> str:
         raise ServiceError("办结或不予受理的办件才能发送评价链接", code="not_rateable")
     now = now_or(now)
     nonce = secrets.token_urlsafe(18)
-    RatingLink.objects.create(case=case, nonce_hash=_hash(nonce), expires_at=now + LINK_LIFETIME)
+    RatingLink.objects.create(
+        case=case, nonce_hash=_hash(nonce), expires_at=now + LINK_LIFETIME, created_at=now
+    )
     token = signing.dumps({"c": case.pk, "n": nonce}, salt=LINK_SALT)
     return reverse("evaluation:rate_link", args=[token])
 
@@ -141,23 +144,43 @@ def send_rating_sms(*, case_id: int, actor, now: dt.datetime | None = None, requ
     if recipient is None:
         raise ServiceError("申请人没有平台账号，无法发送评价短信；可请其在窗口评价器上评价")
     with transaction.atomic():
-        path = issue_rating_link(case, now=now)
-        site = getattr(settings, "ONETHING_PUBLIC_URL", "")
-        days = LINK_LIFETIME.days
-        notify(
-            recipient,
-            title=f"请评价办件 {case.number}",
-            body=(
-                f"您办理的“{case.item.name}”已办结，请点击链接评价（无需登录，{days}日内有效，"
-                f"仅可使用一次）：{site}{path}"
-            ),
-            link=path,
-        )
-        record_audit(
-            actor=actor,
-            action="evaluation.ratinglink.send",
-            obj=case,
-            after={"recipient": recipient.pk, "expires_in_days": days},
-            request=request,
-        )
+        _send_link(case, recipient, now=now, actor=actor, request=request)
     return recipient
+
+
+def invite_on_end(sender, *, case: Case, now: dt.datetime, **kwargs) -> None:
+    """Receiver of cases' `case_ended`: the platform sends the rating SMS itself when a case is
+    concluded or refused (好差评 "一事一评": every case is offered its rating), to the
+    applicant's account, in the transaction that ended the case. Nothing is sent when the
+    applicant has no account (they can rate on the hall's tablet) or already rated online."""
+    recipient = applicant_account(case)
+    if recipient is None:
+        return
+    if case.ratings.filter(subject=Rating.Subject.CASE, channel__in=ONLINE_CHANNELS).exists():
+        return
+    _send_link(case, recipient, now=now, actor=None)
+
+
+def _send_link(case: Case, recipient, *, now: dt.datetime, actor, request=None) -> None:
+    """Issue a link and queue it to `recipient` by SMS and inbox; audited."""
+    path = issue_rating_link(case, now=now)
+    site = getattr(settings, "ONETHING_PUBLIC_URL", "")
+    days = LINK_LIFETIME.days
+    ended = "已办结" if case.state == State.CONCLUDED else "已办理完毕（不予受理）"
+    notify(
+        recipient,
+        title=f"请评价办件 {case.number}",
+        body=(
+            f"您办理的“{case.item.name}”{ended}，请点击链接评价（无需登录，{days}日内有效，"
+            f"仅可使用一次）：{site}{path}"
+        ),
+        link=path,
+    )
+    record_audit(
+        actor=actor,
+        action="evaluation.ratinglink.send",
+        obj=case,
+        after={"recipient": recipient.pk, "expires_in_days": days,
+               "sent_by": "staff" if actor is not None else "system"},
+        request=request,
+    )  # fmt: skip

@@ -14,20 +14,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("district")]
 
 @pytest.fixture
 def sms_link():
-    """A concluded case of 区市场监管局 and the rating SMS its reviewer sent: the link in it."""
+    """A concluded case of 区市场监管局 and the rating SMS the platform sent as it concluded:
+    the link in it."""
     from django.utils import timezone
 
     from onething.cases.tests.factories import ANNUAL_REPORT, act, only_case, submit
     from onething.catalog.loader import load_catalog
     from onething.core.models import OutboxMessage, User
-    from onething.evaluation.services import send_rating_sms
 
     load_catalog()
     citizen, reviewer = (User.objects.get(username=u) for u in ("citizen", "reviewer"))
     case = act(only_case(submit(citizen, code=ANNUAL_REPORT)), "accept", reviewer,
                timezone.localdate())  # fmt: skip
-    send_rating_sms(case_id=case.pk, actor=reviewer)
-    sms = OutboxMessage.objects.get(user=citizen, channel="sms", subject__startswith="请评价")
+    sms = OutboxMessage.objects.get(
+        user=citizen, channel="sms", subject=f"请评价办件 {case.number}"
+    )
     return re.search(r"/rate/[^/\s]+/", sms.body).group(0)
 
 

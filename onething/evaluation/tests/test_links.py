@@ -29,7 +29,7 @@ def test_a_link_is_signed_and_only_the_nonce_hash_is_stored(concluded):
     path = issue_rating_link(concluded)
     token = token_of(path)
     data = signing.loads(token, salt=link_services.LINK_SALT)
-    link = RatingLink.objects.get()
+    link = RatingLink.objects.get(nonce_hash=hashlib.sha256(data["n"].encode()).hexdigest())
     assert data["c"] == concluded.pk
     assert link.nonce_hash == hashlib.sha256(data["n"].encode()).hexdigest()
     assert data["n"] not in link.nonce_hash
@@ -48,7 +48,7 @@ def test_a_link_rates_once_as_sms_and_is_then_used(concluded, users):
     assert rating.channel == "sms" and rating.case == concluded
     assert rating.rater_user == users["citizen"] and rating.real_name
     assert rating.handling.state == "verifying"
-    assert RatingLink.objects.get().used_at is not None
+    assert link_services.link_for(token).used_at is not None
     with pytest.raises(link_services.LinkGone) as raised:
         rate_by_link(token, level=5)
     assert raised.value.message == "该评价链接已使用" and raised.value.status == 410
@@ -82,7 +82,7 @@ def test_a_refused_rating_leaves_the_link_usable(concluded):
     token = token_of(issue_rating_link(concluded))
     with pytest.raises(ServiceError):
         rate_by_link(token, level=1)  # a negative rating without reason
-    assert RatingLink.objects.get().used_at is None
+    assert link_services.link_for(token).used_at is None
     assert rate_by_link(token, level=1, reasons=["other"], text="不方便").level == 1
 
 
@@ -108,7 +108,7 @@ def test_another_channel_rating_first_makes_the_link_useless(concluded, users):
     with pytest.raises(Conflict) as raised:
         rate_by_link(token, level=4)
     assert raised.value.message == "该办件已评价"
-    assert RatingLink.objects.get().used_at is None  # rolled back with the refused rating
+    assert link_services.link_for(token).used_at is None  # rolled back with the refused rating
 
 
 # --- The public page ----------------------------------------------------------------------------
@@ -148,12 +148,68 @@ def test_the_public_page_tells_expired_and_404s_on_tampering(concluded, client):
 def test_the_unit_sends_a_rating_sms_to_the_applicant(concluded, users):
     recipient = send_rating_sms(case_id=concluded.pk, actor=users["reviewer"])
     assert recipient == users["citizen"]
-    message = InboxMessage.objects.filter(user=users["citizen"], title__startswith="请评价").get()
+    message = InboxMessage.objects.filter(user=users["citizen"], title__startswith="请评价").latest(
+        "pk"
+    )
     assert message.link.startswith("/rate/")
-    sms = OutboxMessage.objects.get(user=users["citizen"], channel="sms", subject=message.title)
+    sms = OutboxMessage.objects.filter(user=users["citizen"], channel="sms").latest("pk")
     assert message.link in sms.body and "30日内有效" in sms.body
-    assert AuditEntry.objects.filter(action="evaluation.ratinglink.send").exists()
+    sent = AuditEntry.objects.filter(action="evaluation.ratinglink.send").latest("pk")
+    assert sent.actor == users["reviewer"] and sent.after["sent_by"] == "staff"
     assert rate_by_link(token_of(message.link), level=5).channel == "sms"
+
+
+# --- Sent by the platform as a case ends -----------------------------------------------------
+
+
+def sent_links(user):
+    return list(InboxMessage.objects.filter(user=user, title__startswith="请评价").order_by("pk"))
+
+
+def test_a_concluded_case_sends_its_rating_sms_by_itself(concluded, users):
+    [message] = sent_links(users["citizen"])
+    assert message.title == f"请评价办件 {concluded.number}"
+    assert "已办结" in message.body and "30日内有效，仅可使用一次" in message.body
+    sms = OutboxMessage.objects.get(user=users["citizen"], channel="sms", subject=message.title)
+    assert message.link in sms.body
+    link = link_services.link_for(token_of(message.link))
+    assert link.case == concluded and link.created_at == concluded.concluded_at
+    entry = AuditEntry.objects.filter(action="evaluation.ratinglink.send").get()
+    assert entry.actor is None and entry.after["sent_by"] == "system"
+    rating = rate_by_link(token_of(message.link), level=4)
+    assert rating.channel == "sms" and rating.rater_user == users["citizen"]
+
+
+def test_a_refused_case_sends_it_too_and_a_running_one_does_not(refused, running, users):
+    [message] = sent_links(users["citizen"])
+    assert message.title == f"请评价办件 {refused.number}"
+    assert "不予受理" in message.body
+    assert not RatingLink.objects.filter(case=running).exists()
+
+
+def test_no_rating_sms_when_the_applicant_has_no_account(users):
+    """A window clerk submits for a resident who has no account: nothing to send it to (they
+    can rate on the hall's tablet)."""
+    from onething.cases.tests.factories import ANNUAL_REPORT, act, only_case, submit
+    from onething.core.models import User
+    from onething.registries.models import Person
+
+    stranger = (
+        Person.objects.exclude(id_number__in=User.objects.values("id_number"))
+        .filter(death_date__isnull=True)
+        .order_by("id_number")
+        .first()
+    )
+    consent = "本人当面签字确认，委托窗口工作人员代为网上申报"
+    application = submit(
+        users["clerk"], code=ANNUAL_REPORT, consent=consent,
+        on_behalf={"id_number": stranger.id_number, "consent": consent},
+    )  # fmt: skip
+    case = only_case(application)
+    case = act(case, "accept", users["reviewer"], timezone.localdate())
+    assert case.state == "concluded"
+    assert not RatingLink.objects.filter(case=case).exists()
+    assert not InboxMessage.objects.filter(title__startswith="请评价").exists()
 
 
 def test_sending_is_for_the_unit_and_the_bureau_and_not_after_a_rating(concluded, users):

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from onething.core.models import Region
 from onething.evaluation.models import NegativeHandling, Rating, RatingLink, Ticket, TicketEvent
-from onething.evaluation.services import hotline, issue_rating_link, rate_hall_service
+from onething.evaluation.services import hotline, rate_hall_service
 
 from .conftest import negative, ticket
 
@@ -30,7 +30,7 @@ def world(concluded, users):
         actor=users["supervisor"], channel="wechat", caller_phone=users["citizen"].phone,
         caller_name="市民", category="help", text="路灯坏了", town=gtl.code,
     )  # fmt: skip
-    issue_rating_link(concluded)
+    assert RatingLink.objects.filter(case=concluded).count() == 1  # sent as it concluded
     return {
         "case_rating": case_rating,
         "hall": hall,
