@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from onething.core.access import BUREAU_ROLES, unit_q
 from onething.core.identity import mask_name, mask_resident_id
 from onething.core.models import Role
 from onething.core.models.immutable import WriteOnceModel, WriteOnceQuerySet
@@ -21,8 +22,6 @@ from .workflow import State
 
 # The bureau supervises every case. System administrators run the platform but, as with the
 # registries, do not read people's applications.
-_BUREAU = (Role.SUPERVISOR,)
-_DEPARTMENT_STAFF = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
 
 
 def _applicant_filter(user, prefix: str = "") -> Q:
@@ -38,26 +37,15 @@ def _applicant_filter(user, prefix: str = "") -> Q:
     return own
 
 
-def _staff_filter(user, prefix: str = "") -> Q | None:
-    """Staff see the cases routed to their department, or to their town."""
-    if user.role not in _DEPARTMENT_STAFF:
-        return None
-    if user.department_id:
-        return Q(**{f"{prefix}department_id": user.department_id})
-    if user.town_id:
-        return Q(**{f"{prefix}town_id": user.town_id})
-    return None
-
-
 class ApplicationQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
-        if user.role in _BUREAU:
+        if user.role in BUREAU_ROLES:
             return self.all()
         if user.is_applicant:
             return self.filter(_applicant_filter(user))
-        staff = _staff_filter(user, "cases__")
+        staff = unit_q(user, "cases__")  # cases routed to their unit
         if staff is None:
             return self.none()
         return self.filter(staff | Q(submitted_by=user)).distinct()
@@ -160,11 +148,11 @@ class CaseQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
-        if user.role in _BUREAU:
+        if user.role in BUREAU_ROLES:
             return self.all()
         if user.is_applicant:
             return self.filter(_applicant_filter(user, "application__"))
-        staff = _staff_filter(user)
+        staff = unit_q(user)
         if staff is None:
             return self.none()
         # The clerk who submitted for someone (assisted service) follows that application.
@@ -365,7 +353,7 @@ class UploadQuerySet(models.QuerySet):
     def visible_to(self, user):
         if not user.is_authenticated:
             return self.none()
-        if user.role in _BUREAU:
+        if user.role in BUREAU_ROLES:
             return self.all()
         attached = Q(attachments__case__in=Case.objects.visible_to(user))
         return self.filter(attached | Q(owner=user)).distinct()

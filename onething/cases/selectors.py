@@ -9,7 +9,7 @@ from onething.cases import clock
 from onething.cases.models import Application, Case
 from onething.cases.services import warning_bounds
 from onething.cases.workflow import TERMINAL, State
-from onething.core.models import Role
+from onething.core.access import unit_q
 
 WARNINGS = {
     clock.RED: "已超期",
@@ -60,11 +60,8 @@ def queue(
     # (department|town, due_on, id) index; cases a clerk submitted for another unit are followed
     # from the application instead (benchmarks/RESULTS.md, "cases": 715 ms → tens of ms for a
     # small unit at 1,000,000 cases).
-    if user.role in (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN):
-        if user.department_id:
-            cases = cases.filter(department_id=user.department_id)
-        elif user.town_id:
-            cases = cases.filter(town_id=user.town_id)
+    if (unit := unit_q(user)) is not None:
+        cases = cases.filter(unit)
     if state:
         cases = cases.filter(state=state)
     elif not include_done and not warning and not q:  # a search finds concluded cases too

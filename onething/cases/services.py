@@ -18,7 +18,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from onething.catalog.models import HandlingItem, Material, ServiceItem
-from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError
+from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError, required_text
 from onething.core.models import Region, Role
 from onething.core.notifications import notify
 from onething.core.services import load_calendar, record_audit
@@ -696,19 +696,7 @@ def _create(*, actor, draft, submission, answers, provided, stored, earlier, com
         )
         check = instant_check(handling, applicant, answers)
         commitment = offered.get(handling.code) if handling.code in committed else None
-        if check is not None:
-            case.facts_checked = [check]
-        if check is not None and check["result"] == "true":
-            case.route = Case.Route.INSTANT
-            case.state = State.CONCLUDED
-            case.accepted_on = case.decided_on = today
-            case.decision = Case.Decision.APPROVED
-            case.concluded_at = now
-        elif commitment is not None:
-            case.route = Case.Route.COMMITMENT
-            case.state = State.APPROVED
-            case.accepted_on = case.decided_on = today
-            case.decision = Case.Decision.APPROVED
+        set_route(case, check, commitment, today, now)
         _refresh_due(case, calendar, today)
         case.save()
         for row in materials_by_code.get(handling.code, []):
@@ -765,6 +753,25 @@ def _create(*, actor, draft, submission, answers, provided, stored, earlier, com
 
 
 # --- Handling --------------------------------------------------------------------------------
+
+
+def set_route(case: Case, check: dict | None, commitment: dict | None, today, now) -> None:
+    """The route a new case takes: 秒批 when the instant check holds (approved and concluded at
+    submission), 告知承诺 when the applicant made the item's commitment (approved at once),
+    otherwise the normal one. The check is recorded either way."""
+    if check is not None:
+        case.facts_checked = [check]
+    if check is not None and check["result"] == "true":
+        case.route = Case.Route.INSTANT
+        case.state = State.CONCLUDED
+        case.accepted_on = case.decided_on = today
+        case.decision = Case.Decision.APPROVED
+        case.concluded_at = now
+    elif commitment is not None:
+        case.route = Case.Route.COMMITMENT
+        case.state = State.APPROVED
+        case.accepted_on = case.decided_on = today
+        case.decision = Case.Decision.APPROVED
 
 
 def _refresh_due(case: Case, calendar, today: dt.date) -> None:
@@ -906,12 +913,7 @@ def _check_inputs(transition: Transition, case: Case, data: dict) -> dict:
     errors, clean = {}, {}
 
     def text(name, label, limit=1000):
-        value = str(data.get(name) or "").strip()
-        if not value:
-            errors[name] = f"请填写{label}"
-        elif len(value) > limit:
-            errors[name] = f"{label}不能超过{limit}字"
-        clean[name] = value
+        clean[name] = required_text(data, name, label, errors, limit)
 
     if transition.action == "request-correction":
         problems = data.get("problems")

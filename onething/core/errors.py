@@ -34,3 +34,14 @@ class Conflict(ServiceError):
 class Unauthenticated(ServiceError):
     status = 401
     code = "unauthenticated"
+
+
+def required_text(data: dict, name: str, label: str, errors: dict, limit: int = 500) -> str:
+    """`data[name]` stripped; records in `errors[name]` that it is missing (请填写…) or longer
+    than `limit` characters, so a service can list every problem of a form at once."""
+    value = str(data.get(name) or "").strip()
+    if not value:
+        errors[name] = f"请填写{label}"
+    elif len(value) > limit:
+        errors[name] = f"{label}不能超过{limit}字"
+    return value

@@ -17,21 +17,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from onething.core.access import BUREAU_ROLES, unit_q
 from onething.core.identity import mask_name, mask_phone
-from onething.core.models import Role
-
-_BUREAU = (Role.SUPERVISOR,)
-_UNIT_STAFF = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
-
-
-def _unit_filter(user, prefix: str = "") -> Q | None:
-    if user.role not in _UNIT_STAFF:
-        return None
-    if user.department_id:
-        return Q(**{f"{prefix}department_id": user.department_id})
-    if user.town_id:
-        return Q(**{f"{prefix}town_id": user.town_id})
-    return None
 
 
 class Level(models.IntegerChoices):
@@ -76,11 +63,11 @@ class RatingQuerySet(models.QuerySet):
         """The bureau sees all; a unit its own ratings; a rater their own."""
         if not user.is_authenticated:
             return self.none()
-        if user.role in _BUREAU:
+        if user.role in BUREAU_ROLES:
             return self.all()
         if user.is_applicant:
             return self.filter(rater_user=user)
-        unit = _unit_filter(user)
+        unit = unit_q(user)
         return self.none() if unit is None else self.filter(unit)
 
     def negative(self):
@@ -270,7 +257,7 @@ class RatingLinkQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Links are secrets sent to the applicant; only the bureau lists them (without the
         token, which is never stored)."""
-        if user.is_authenticated and user.role in _BUREAU:
+        if user.is_authenticated and user.role in BUREAU_ROLES:
             return self.all()
         return self.none()
 
@@ -300,11 +287,11 @@ class TicketQuerySet(models.QuerySet):
         to it; a caller signed in with the same phone their own."""
         if not user.is_authenticated:
             return self.none()
-        if user.role in _BUREAU:
+        if user.role in BUREAU_ROLES:
             return self.all()
         if user.is_applicant:
             return self.filter(caller_phone=user.phone) if user.phone else self.none()
-        unit = _unit_filter(user)
+        unit = unit_q(user)
         return self.none() if unit is None else self.filter(unit)
 
 

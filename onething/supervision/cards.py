@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from onething.core.access import UNIT_STAFF_ROLES
 from onething.core.district_settings import get_setting
 from onething.core.errors import NotAllowed, NotFound, ServiceError
 from onething.core.models import Department, Region, Role
@@ -289,7 +290,7 @@ def _notify_units(cards: list[Card]) -> None:
     for (kind, pk), unit_cards in by_unit.items():
         staff = User.objects.filter(
             is_active=True, **({"department_id": pk} if kind == "department" else {"town_id": pk})
-        ).filter(role__in=(Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN))
+        ).filter(role__in=UNIT_STAFF_ROLES)
         admins = staff.filter(role=Role.DEPARTMENT_ADMIN)
         listed = "；".join(
             f"{c.get_color_display()}：{c.rule_label}（{c.count}）" for c in unit_cards
@@ -316,7 +317,7 @@ def respond_to_card(*, card_id: int, actor, text: str, request=None) -> Card:
         )
         if card is None:
             raise NotFound("红黄牌不存在或无权查看")
-        if actor.role not in (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN):
+        if actor.role not in UNIT_STAFF_ROLES:
             raise NotAllowed("只有被亮牌单位的工作人员可以回复")
         if not text:
             raise ServiceError("请填写回复内容", fields={"response": "不能为空"})

@@ -13,10 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from onething.core.models import Role
-
-_BUREAU = (Role.SUPERVISOR,)
-_UNIT_STAFF = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
+from onething.core.access import BUREAU_ROLES, unit_q
 
 
 class Color(models.TextChoices):
@@ -29,14 +26,10 @@ class CardQuerySet(models.QuerySet):
         """The bureau sees every card; a unit's staff the cards of their department or town."""
         if not user.is_authenticated:
             return self.none()
-        if user.role in _BUREAU:
+        if user.role in BUREAU_ROLES:
             return self.all()
-        if user.role in _UNIT_STAFF:
-            if user.department_id:
-                return self.filter(department_id=user.department_id)
-            if user.town_id:
-                return self.filter(town_id=user.town_id)
-        return self.none()
+        unit = unit_q(user)
+        return self.none() if unit is None else self.filter(unit)
 
     def of_month(self, month):
         return self.filter(month=month)
@@ -136,7 +129,7 @@ def evidence_kind(rule_code: str) -> str:
 class CardRunQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Runs are the bureau's own bookkeeping."""
-        if user.is_authenticated and user.role in _BUREAU:
+        if user.is_authenticated and user.role in BUREAU_ROLES:
             return self.all()
         return self.none()
 

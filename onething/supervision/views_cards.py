@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from onething.core.access import role_required
+from onething.core.access import UNIT_STAFF_ROLES, role_required
 from onething.core.district_settings import current_settings
 from onething.core.errors import ServiceError
 from onething.core.models import Role
@@ -22,7 +22,7 @@ from . import bulletins, cards
 from .models import Bulletin, Card, CardRun
 from .months import month_end, month_label, next_month, parse_month, previous_month
 
-UNIT_STAFF = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
+UNIT_STAFF = UNIT_STAFF_ROLES
 ALL_STAFF = (*UNIT_STAFF, Role.SUPERVISOR, Role.SYSADMIN)
 
 

@@ -198,19 +198,7 @@ class Executor:
             else:
                 check = plan_check(plan, handling, answers)
             commitment = offered.get(handling.code) if handling.code in committed else None
-            if check is not None:
-                case.facts_checked = [check]
-            if check is not None and check["result"] == "true":
-                case.route = Case.Route.INSTANT
-                case.state = State.CONCLUDED
-                case.accepted_on = case.decided_on = today
-                case.decision = Case.Decision.APPROVED
-                case.concluded_at = now
-            elif commitment is not None:
-                case.route = Case.Route.COMMITMENT
-                case.state = State.APPROVED
-                case.accepted_on = case.decided_on = today
-                case.decision = Case.Decision.APPROVED
+            services.set_route(case, check, commitment, today, now)
             self.refresh_due(case, today)
             for row in materials_by_code.get(handling.code, []):
                 status = provided.get(row.name, "missing")

@@ -10,13 +10,13 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
+from onething.core.access import BUREAU_ROLES, UNIT_STAFF_ROLES
 from onething.core.district_settings import SPECS, get_setting
 from onething.core.errors import Conflict
-from onething.core.models import DistrictSetting, Region, Role
+from onething.core.models import DistrictSetting, Region
 
 CONFLICT_MESSAGE = "已被他人处理，请刷新后查看最新状态"
-UNIT_STAFF = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)
-BUREAU = (Role.SUPERVISOR,)
+UNIT_STAFF, BUREAU = UNIT_STAFF_ROLES, BUREAU_ROLES
 
 
 def now_or(now: dt.datetime | None) -> dt.datetime:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError
+from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError, required_text
 from onething.core.identity import mask_name, mask_phone
 from onething.core.models import AuditEntry, Role
 from onething.core.notifications import notify
@@ -138,15 +138,6 @@ def _visible(user, handling_id: int) -> NegativeHandling:
     return handling
 
 
-def _text(data: dict, name: str, label: str, errors: dict, limit: int = 500) -> str:
-    value = str(data.get(name) or "").strip()
-    if not value:
-        errors[name] = f"请填写{label}"
-    elif len(value) > limit:
-        errors[name] = f"{label}不能超过{limit}字"
-    return value
-
-
 def _yes_no(data: dict, name: str, question: str, errors: dict) -> bool | None:
     value = data.get(name)
     if isinstance(value, bool):
@@ -168,7 +159,7 @@ def _changes(handling: NegativeHandling, action: str, data: dict, actor, now) ->
         upheld = _yes_no(data, "upheld", "差评是否属实", errors)
         fields = {
             "upheld": upheld,
-            "verification": _text(data, "verification", "核实情况", errors),
+            "verification": required_text(data, "verification", "核实情况", errors),
             "verified_at": now,
             "verified_by": actor,
             "state": S.RECTIFYING,
@@ -181,13 +172,13 @@ def _changes(handling: NegativeHandling, action: str, data: dict, actor, now) ->
             errors["outcome"] = "差评经核实不属实的，应向评价人解释说明"
         fields = {
             "outcome": outcome,
-            "rectification": _text(data, "rectification", "整改或解释内容", errors, 1000),
+            "rectification": required_text(data, "rectification", "整改或解释内容", errors, 1000),
             "rectified_at": now,
             "state": S.FOLLOW_UP,
         }
     elif action == "follow-up":
         fields = {
-            "follow_up": _text(data, "follow_up", "回访情况", errors),
+            "follow_up": required_text(data, "follow_up", "回访情况", errors),
             "rater_satisfied": _yes_no(data, "rater_satisfied", "评价人是否满意", errors),
             "followed_up_at": now,
         }
@@ -195,7 +186,7 @@ def _changes(handling: NegativeHandling, action: str, data: dict, actor, now) ->
         fields = {"state": S.CLOSED, "closed_at": now}
     elif action == "appeal":
         fields = {
-            "appeal_reason": _text(data, "reason", "申诉理由", errors),
+            "appeal_reason": required_text(data, "reason", "申诉理由", errors),
             "appealed_at": now,
             "appealed_by": actor,
             "appeal_state_before": handling.state,
@@ -205,7 +196,7 @@ def _changes(handling: NegativeHandling, action: str, data: dict, actor, now) ->
         uphold = _yes_no(data, "uphold", "申诉是否成立", errors)
         fields = {
             "appeal_upheld": uphold,
-            "appeal_decision": _text(data, "decision", "核定意见", errors),
+            "appeal_decision": required_text(data, "decision", "核定意见", errors),
             "appeal_decided_at": now,
             "appeal_decided_by": actor,
             "state": S.VOIDED if uphold else handling.appeal_state_before or S.VERIFYING,

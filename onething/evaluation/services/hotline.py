@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from onething.cases.services import next_in_sequence
-from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError
+from onething.core.errors import Conflict, NotAllowed, NotFound, ServiceError, required_text
 from onething.core.models import AuditEntry, Department, Region
 from onething.core.services import record_audit
 
@@ -156,12 +156,7 @@ def _clean(ticket: Ticket, action: str, data: dict) -> dict:
     clean: dict = {}
 
     def text(name, label, limit=500):
-        value = str(data.get(name) or "").strip()
-        if not value:
-            errors[name] = f"请填写{label}"
-        elif len(value) > limit:
-            errors[name] = f"{label}不能超过{limit}字"
-        clean[name] = value
+        clean[name] = required_text(data, name, label, errors, limit)
 
     if action in ("dispatch", "reassign"):
         if "unit" in data:
