@@ -4,8 +4,6 @@ block — the CSP allows no inline script), each followed by its data table and 
 
 from __future__ import annotations
 
-import csv
-
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +13,7 @@ from django.utils import timezone
 from onething.core.access import role_required
 from onething.core.errors import ServiceError
 from onething.core.models import Role
-from onething.core.views import csv_cell
+from onething.core.views import csv_response
 
 from . import dashboard as data
 from .months import month_label, parse_month, previous_month
@@ -68,11 +66,4 @@ def _csv(month, name: str) -> HttpResponse:
     if chart is None:
         raise Http404(f"没有名为“{name}”的图表，可选：{'、'.join(data.CHART_NAMES)}")
     columns, rows = chart.table()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}-{month:%Y-%m}.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 Chinese correctly with a byte-order mark
-    writer = csv.writer(response)
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_cell(value) for value in row])
-    return response
+    return csv_response(f"{name}-{month:%Y-%m}.csv", columns, rows)

@@ -6,14 +6,12 @@ Supervisors only, as the API (`api.py`): the drill-downs cross every unit of the
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from onething.core.access import role_required
 from onething.core.models import Role
+from onething.core.views import csv_response
 
 from . import indicators
 
@@ -117,14 +115,11 @@ def _cells(indicator, row: dict) -> list:
 
 
 def _csv(indicator, result, rows) -> HttpResponse:
-    """All rows, with the section's heading first; UTF-8 with a BOM so that Excel reads it."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["分组", *(c.label for c in indicator.columns)])
-    for row in rows:
-        heading = indicator.sections.get(row["section"], row["section"])
-        writer.writerow([heading, *_cells(indicator, row)])
-    response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    """All rows, with the section's heading first."""
     filename = f"indicator-{indicator.code}-{result.period.text.replace(':', '-')}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return csv_response(
+        filename,
+        ["分组", *(c.label for c in indicator.columns)],
+        ([indicator.sections.get(row["section"], row["section"]), *_cells(indicator, row)]
+         for row in rows),
+    )  # fmt: skip

@@ -56,6 +56,16 @@ def test_the_drilldown_downloads_as_csv(client, users, october):
     assert "无办件的乡镇街道,430112012,铜官街道" not in text
 
 
+def test_the_drilldown_csv_does_not_let_a_cell_run_as_a_formula(client, users, october):
+    """A name that would start a spreadsheet formula is quoted, as in every CSV download."""
+    from onething.core.models import Region
+
+    Region.objects.filter(code="430112106").update(name='=HYPERLINK("http://x")镇')
+    client.force_login(users["supervisor"])
+    text = client.get(f"{TOWNS_DRILLDOWN}?period=2026-10&format=csv").content.decode("utf-8")
+    assert '430112106,"\'=HYPERLINK(""http://x"")镇"' in text
+
+
 def test_a_bad_period_is_explained(client, users):
     client.force_login(users["supervisor"])
     for url in (f"{TABLE}?period=2026-13", f"{TOWNS_DRILLDOWN}?period=x"):
