@@ -18,6 +18,7 @@ from ninja import File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onething.bundles.models import Bundle
+from onething.core.api_utils import keyset_page
 from onething.core.errors import NotAllowed, NotFound, ServiceError
 from onething.core.models import AuditEntry, Department, Role
 from onething.core.services import load_calendar, record_audit
@@ -33,10 +34,7 @@ _UPLOADERS = (Role.CLERK, Role.REVIEWER, Role.DEPARTMENT_ADMIN)  # staff doing a
 
 
 def _page(queryset, limit: int, offset: int) -> tuple[list, int | None]:
-    """One page, and the offset of the next one (None on the last page); never a count."""
-    limit, offset = max(1, min(limit, MAX_PAGE)), max(0, offset)
-    rows = list(queryset[offset : offset + limit + 1])
-    return rows[:limit], (offset + limit if len(rows) > limit else None)
+    return keyset_page(queryset, limit=limit, offset=offset, max_page=MAX_PAGE)
 
 
 # --- Uploads ---------------------------------------------------------------------------------

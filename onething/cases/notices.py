@@ -241,19 +241,27 @@ def render_notice_html(notice) -> str:
     return render_to_string("cases/notice.html", notice_context(notice))
 
 
-def render_notice_pdf(notice) -> bytes:
-    """The notice as an A4 PDF with embedded Noto CJK fonts."""
+def html_to_pdf(html: str) -> bytes:
+    """An official document's HTML as a PDF with embedded Noto CJK fonts (WeasyPrint)."""
     import weasyprint
 
-    html = render_notice_html(notice)
     # Nothing is fetched: no file, no network; only data: URLs would be (none are used).
     fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
     return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
 
 
-def notice_filename(notice) -> str:
-    """望审受〔2026〕123号-受理通知书.pdf: the number and the title, with nothing that breaks a
-    file name or a header (the view sends it RFC 5987-encoded in filename*)."""
-    name = f"{notice.number}-{notice_title(notice)}"
+def pdf_filename(name: str) -> str:
+    """`name`.pdf with nothing that breaks a file name or a header (views send it RFC
+    5987-encoded in filename*), at most 120 characters before the extension."""
     name = _UNSAFE_IN_NAME.sub("_", name).strip(" ._") or "文书"
     return f"{name[:120]}.pdf"
+
+
+def render_notice_pdf(notice) -> bytes:
+    """The notice as an A4 PDF."""
+    return html_to_pdf(render_notice_html(notice))
+
+
+def notice_filename(notice) -> str:
+    """望审受〔2026〕123号-受理通知书.pdf: the number and the title."""
+    return pdf_filename(f"{notice.number}-{notice_title(notice)}")

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from ninja import Query, Router, Schema, Status
 
 from onething.cases.models import Case
+from onething.core.api_utils import keyset_page
 from onething.core.errors import NotFound, ServiceError
 
 from . import selectors
@@ -28,9 +29,7 @@ MAX_PAGE = 100
 
 
 def page(rows, limit: int, offset: int) -> tuple[list, int | None]:
-    limit, offset = max(1, min(limit, MAX_PAGE)), max(0, offset)
-    found = list(rows[offset : offset + limit + 1])
-    return found[:limit], (offset + limit if len(found) > limit else None)
+    return keyset_page(rows, limit=limit, offset=offset, max_page=MAX_PAGE)
 
 
 # --- Shapes ------------------------------------------------------------------------------------

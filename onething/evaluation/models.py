@@ -59,6 +59,10 @@ REASONS = {
 
 
 class RatingQuerySet(models.QuerySet):
+    def online_case_ratings(self):
+        """Ratings of a case given online (web, app, SMS link): at most one per case."""
+        return self.filter(subject=Rating.Subject.CASE, channel__in=ONLINE_CHANNELS)
+
     def visible_to(self, user):
         """The bureau sees all; a unit its own ratings; a rater their own."""
         if not user.is_authenticated:

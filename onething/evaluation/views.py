@@ -72,10 +72,6 @@ def _rating_values(request) -> dict:
     }
 
 
-def online_rating(case: Case) -> Rating | None:
-    return case.ratings.filter(subject=Rating.Subject.CASE, channel__in=ONLINE_CHANNELS).first()
-
-
 # --- The applicant ---------------------------------------------------------------------------
 
 
@@ -84,7 +80,7 @@ def rate_my_case(request, pk: int):
     case = get_object_or_404(
         Case.objects.visible_to(request.user).select_related("item", "department", "town"), pk=pk
     )
-    existing = online_rating(case)
+    existing = case.ratings.online_case_ratings().first()
     context = {"case": case, "existing": existing, **_rating_form_context()}
     if existing is None and case.state not in ratings.RATEABLE:
         context["not_yet"] = True
@@ -122,7 +118,7 @@ def rate_link(request, token: str):
     except links.LinkGone as error:
         return render(request, "evaluation/rate_gone.html", {"message": error.message}, status=410)
     case = link.case
-    if online_rating(case) is not None:
+    if case.ratings.online_case_ratings().exists():
         return render(
             request, "evaluation/rate_gone.html", {"message": ratings.CASE_ALREADY_RATED},
             status=409,

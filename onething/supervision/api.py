@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from ninja import Router, Schema
 
+from onething.core.api_utils import keyset_page
 from onething.core.errors import NotAllowed, NotFound, ServiceError
 from onething.core.models import Role
 
@@ -93,12 +94,8 @@ def list_cards(request, month: str = "", limit: int = 50, offset: int = 0):
     rows = _cards(request.user).order_by("-month", "color", "rule_code", "id")
     if month:
         rows = rows.filter(month=parse_month(month))
-    limit, offset = max(1, min(limit, MAX_CARDS)), max(0, offset)
-    page = list(rows[offset : offset + limit + 1])
-    return {
-        "results": [card_out(card) for card in page[:limit]],
-        "next_offset": offset + limit if len(page) > limit else None,
-    }
+    page, next_offset = keyset_page(rows, limit=limit, offset=offset, max_page=MAX_CARDS)
+    return {"results": [card_out(card) for card in page], "next_offset": next_offset}
 
 
 @router.post("cards/{card_id}/respond", response=CardOut)

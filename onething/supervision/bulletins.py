@@ -9,13 +9,19 @@ placeholder as on the notices. WeasyPrint fetches nothing.
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from onething.cases.notices import FONT_STACK, chinese_date, chinese_ordinal, seal_for
+from onething.cases.notices import (
+    FONT_STACK,
+    chinese_date,
+    chinese_ordinal,
+    html_to_pdf,
+    pdf_filename,
+    seal_for,
+)
 from onething.cases.services import next_in_sequence
 from onething.core.errors import Conflict, NotAllowed, ServiceError
 from onething.core.models import Department, Role
@@ -26,7 +32,6 @@ from .models import Bulletin, Card, CardRun, Color
 from .months import month_end, month_label
 
 BULLETIN_MARK = "望审监"
-_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f;]+')
 
 
 def _issuer() -> str:
@@ -145,15 +150,8 @@ def render_bulletin_html(bulletin: Bulletin) -> str:
 
 
 def render_bulletin_pdf(bulletin: Bulletin) -> bytes:
-    import weasyprint
-
-    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
-    html = render_bulletin_html(bulletin)
-    return weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
+    return html_to_pdf(render_bulletin_html(bulletin))
 
 
 def bulletin_filename(bulletin: Bulletin) -> str:
-    name = _UNSAFE_IN_NAME.sub(
-        "_", f"{bulletin.number}-{bulletin.context['month_label']}红黄牌通报"
-    )
-    return f"{name.strip(' ._')[:120]}.pdf"
+    return pdf_filename(f"{bulletin.number}-{bulletin.context['month_label']}红黄牌通报")

@@ -26,7 +26,7 @@ from onething.core.models import Role
 from onething.core.notifications import notify
 from onething.core.services import record_audit
 
-from ..models import ONLINE_CHANNELS, Channel, Rating, RatingLink
+from ..models import Channel, Rating, RatingLink
 from .common import in_unit, is_bureau, now_or
 from .ratings import CASE_ALREADY_RATED, RATEABLE, rate_case
 
@@ -138,7 +138,7 @@ def send_rating_sms(*, case_id: int, actor, now: dt.datetime | None = None, requ
         raise NotFound("办件不存在或无权查看")
     if not (is_bureau(actor) or in_unit(actor, case.department_id, case.town_id)):
         raise NotAllowed("只有办理单位或区行政审批服务局可以发送评价短信")
-    if case.ratings.filter(subject=Rating.Subject.CASE, channel__in=ONLINE_CHANNELS).exists():
+    if case.ratings.online_case_ratings().exists():
         raise ServiceError(f"{CASE_ALREADY_RATED}，无需再发送评价短信", code="already_rated")
     recipient = applicant_account(case)
     if recipient is None:
@@ -156,7 +156,7 @@ def invite_on_end(sender, *, case: Case, now: dt.datetime, **kwargs) -> None:
     recipient = applicant_account(case)
     if recipient is None:
         return
-    if case.ratings.filter(subject=Rating.Subject.CASE, channel__in=ONLINE_CHANNELS).exists():
+    if case.ratings.online_case_ratings().exists():
         return
     _send_link(case, recipient, now=now, actor=None)
 

@@ -171,7 +171,7 @@ def rate_case(
             code="not_rateable",
         )
     level, reasons, text = clean_rating(level, reasons, text)
-    if case.ratings.filter(subject=Rating.Subject.CASE, channel__in=ONLINE_CHANNELS).exists():
+    if case.ratings.online_case_ratings().exists():
         raise Conflict(CASE_ALREADY_RATED, code="already_rated")
     application = case.application
     if actor is not None:

@@ -100,6 +100,9 @@ class _NoRatings:
     def filter(self, **kwargs):
         return self
 
+    def online_case_ratings(self):
+        return self
+
     def exists(self):
         return False
 
